@@ -1,0 +1,85 @@
+/*-------------------------------------------------------------------------
+ *
+ * explain.c
+ *		  EXPLAIN output of a kentik_fdw scan.
+ *
+ * Under VERBOSE it shows what the engine does, the way postgres_fdw shows its Remote SQL: the
+ * device read, the pushed filter and the columns returned.  The filter is the pushed clauses
+ * translated again in display mode, so relative times read "ctimestamp > now - 3600" rather than
+ * an epoch that changes every run.  ANALYZE adds the engine's counters.
+ *
+ *-------------------------------------------------------------------------
+ */
+#include "postgres.h"
+
+#include "fdw/kentik_fdw.h"
+
+#include "lib/stringinfo.h"
+
+/* explain_filter shows the pushed clauses, or nothing when everything is evaluated locally. */
+static void
+explain_filter(KfScanState *state, ExplainState *es)
+{
+	KfTranslateContext ctx = {0};
+	kf_pred    *pred;
+
+	ctx.deparse_cxt = es->deparse_cxt;
+	pred = kf_build_scan_pred(state, &ctx);
+	if (pred != NULL)
+		ExplainPropertyText("Kentik Filter", kf_format_pred_for_display(&ctx, pred), es);
+}
+
+/* explain_columns lists the columns the engine returns. */
+static void
+explain_columns(KfScanState *state, ExplainState *es)
+{
+	StringInfoData buf;
+
+	initStringInfo(&buf);
+	for (int j = 0; j < state->ncols; j++)
+		appendStringInfo(&buf, "%s%s", j > 0 ? ", " : "", kf_ecol_describe(state->cols[j])->name);
+	ExplainPropertyText("Kentik Columns", state->ncols > 0 ? buf.data : "(none)", es);
+}
+
+/* explain_stats shows the engine's counters after EXPLAIN ANALYZE. */
+static void
+explain_stats(KfScanState *state, ExplainState *es)
+{
+	kf_scan_stats total = state->last_stats;
+
+	if (state->scan != NULL)
+	{
+		const kf_scan_stats *current = kf_scan_get_stats(state->scan);
+
+		total.parts_listed += current->parts_listed;
+		total.parts_skipped += current->parts_skipped;
+		total.blocks_total += current->blocks_total;
+		total.blocks_skipped += current->blocks_skipped;
+		total.rows_scanned += current->rows_scanned;
+		total.rows_returned += current->rows_returned;
+	}
+	ExplainPropertyInteger("Kentik Parts", NULL, (int64) total.parts_listed, es);
+	ExplainPropertyInteger("Kentik Parts Skipped", NULL, (int64) total.parts_skipped, es);
+	ExplainPropertyInteger("Kentik Blocks", NULL, (int64) total.blocks_total, es);
+	ExplainPropertyInteger("Kentik Blocks Skipped", NULL, (int64) total.blocks_skipped, es);
+	ExplainPropertyInteger("Kentik Rows Scanned", NULL, (int64) total.rows_scanned, es);
+}
+
+/* kf_explain_foreign_scan adds kentik_fdw's lines to the scan node's EXPLAIN output. */
+void
+kf_explain_foreign_scan(ForeignScanState *node, ExplainState *es)
+{
+	KfScanState *state = (KfScanState *) node->fdw_state;
+
+	if (es->verbose)
+	{
+		if (state->options.device_id == 0)
+			ExplainPropertyText("Kentik Device", "all", es);
+		else
+			ExplainPropertyInteger("Kentik Device", NULL, state->options.device_id, es);
+		explain_filter(state, es);
+		explain_columns(state, es);
+	}
+	if (es->analyze)
+		explain_stats(state, es);
+}

@@ -1,0 +1,146 @@
+/*-------------------------------------------------------------------------
+ *
+ * import_schema.c
+ *		  IMPORT FOREIGN SCHEMA kentik: creates all_devices and one table per device.
+ *
+ * The only remote schema is "kentik".  Devices come from DIR/devices (kf_devices_load); each
+ * gets a table named after it with OPTIONS (device_id 'N'), and all_devices reads every device.
+ * All tables have the same columns.  kentik_time is qualified with the extension's schema so the
+ * tables work whatever the search_path.
+ *
+ *-------------------------------------------------------------------------
+ */
+#include "postgres.h"
+
+#include "fdw/kentik_fdw.h"
+
+#include "foreign/foreign.h"
+#include "lib/stringinfo.h"
+#include "utils/builtins.h"
+#include "utils/lsyscache.h"
+
+/* The columns of every imported table, in order; NULL type = kentik_time. */
+static const struct
+{
+	const char *name;
+	const char *type;
+}			table_columns[] = {
+	{"ctimestamp", NULL},
+	{"i_start_time", "timestamptz"},
+	{"i_device_id", "integer"},
+	{"i_device_name", "text"},
+	{"inet_src_addr", "inet"},
+	{"inet_dst_addr", "inet"},
+	{"ipv4_src_addr", "inet"},
+	{"ipv4_dst_addr", "inet"},
+	{"l4_src_port", "integer"},
+	{"l4_dst_port", "integer"},
+	{"protocol", "integer"},
+	{"tcp_flags", "integer"},
+	{"tos", "integer"},
+	{"in_bytes", "bigint"},
+	{"in_pkts", "bigint"},
+	{"out_bytes", "bigint"},
+	{"out_pkts", "bigint"},
+	{"both_bytes", "bigint"},
+	{"both_pkts", "bigint"},
+	{"input_port", "integer"},
+	{"output_port", "integer"},
+	{"src_as", "bigint"},
+	{"dst_as", "bigint"},
+	{"ipv4_next_hop", "inet"},
+	{"vlan_in", "integer"},
+	{"vlan_out", "integer"},
+	{"sample_rate", "integer"},
+	{"src_flow_tags", "text"},
+	{"dst_flow_tags", "text"},
+};
+
+#define KF_ALL_DEVICES_TABLE "all_devices"
+
+/* table_is_wanted applies LIMIT TO / EXCEPT to a table name. */
+static bool
+table_is_wanted(ImportForeignSchemaStmt *stmt, const char *name)
+{
+	bool		listed = false;
+	ListCell   *lc;
+
+	foreach(lc, stmt->table_list)
+	{
+		if (strcmp(((RangeVar *) lfirst(lc))->relname, name) == 0)
+			listed = true;
+	}
+	switch (stmt->list_type)
+	{
+		case FDW_IMPORT_SCHEMA_LIMIT_TO:
+			return listed;
+		case FDW_IMPORT_SCHEMA_EXCEPT:
+			return !listed;
+		default:
+			return true;
+	}
+}
+
+/* kentik_time_type_name returns kentik_time qualified with the schema of the FDW's handler. */
+static char *
+kentik_time_type_name(ForeignServer *server)
+{
+	ForeignDataWrapper *fdw = GetForeignDataWrapper(server->fdwid);
+	char	   *schema = get_namespace_name(get_func_namespace(fdw->fdwhandler));
+
+	return psprintf("%s.kentik_time", quote_identifier(schema));
+}
+
+/* create_table_sql builds one CREATE FOREIGN TABLE command (device_id 0 = all devices). */
+static char *
+create_table_sql(ForeignServer *server, const char *time_type, const char *name, uint32 device_id)
+{
+	StringInfoData buf;
+
+	initStringInfo(&buf);
+	appendStringInfo(&buf, "CREATE FOREIGN TABLE %s (\n", quote_identifier(name));
+	for (int i = 0; i < lengthof(table_columns); i++)
+		appendStringInfo(&buf, "  %s %s%s\n", table_columns[i].name,
+						 table_columns[i].type ? table_columns[i].type : time_type,
+						 i + 1 < lengthof(table_columns) ? "," : "");
+	appendStringInfo(&buf, ") SERVER %s", quote_identifier(server->servername));
+	if (device_id != 0)
+		appendStringInfo(&buf, " OPTIONS (device_id '%u')", device_id);
+	return buf.data;
+}
+
+/* kf_import_foreign_schema returns the CREATE FOREIGN TABLE commands for the kentik schema. */
+List *
+kf_import_foreign_schema(ImportForeignSchemaStmt *stmt, Oid serverOid)
+{
+	ForeignServer *server = GetForeignServer(serverOid);
+	char	   *time_type = kentik_time_type_name(server);
+	char	   *data_dir;
+	kf_device_list devices;
+	kf_error	err;
+	List	   *commands = NIL;
+
+	if (strcmp(stmt->remote_schema, "kentik") != 0)
+		ereport(ERROR,
+				(errcode(ERRCODE_FDW_SCHEMA_NOT_FOUND),
+				 errmsg("remote schema \"%s\" does not exist", stmt->remote_schema),
+				 errhint("kentik_fdw servers have one schema, \"kentik\".")));
+	data_dir = kf_get_server_data_dir(serverOid);
+	if (kf_devices_load(data_dir, &devices, &err) != 0)
+		ereport(ERROR,
+				(errcode(ERRCODE_IO_ERROR),
+				 errmsg("could not read the device list: %s", err.msg)));
+
+	if (table_is_wanted(stmt, KF_ALL_DEVICES_TABLE))
+		commands = lappend(commands, create_table_sql(server, time_type, KF_ALL_DEVICES_TABLE, 0));
+	for (size_t i = 0; i < devices.count; i++)
+	{
+		const kf_device *device = &devices.devices[i];
+
+		if (strcmp(device->name, KF_ALL_DEVICES_TABLE) == 0 || !table_is_wanted(stmt, device->name))
+			continue;
+		commands = lappend(commands, create_table_sql(server, time_type, device->name, device->id));
+	}
+	kf_device_list_free(&devices);
+	return commands;
+}

@@ -1,0 +1,66 @@
+/*-------------------------------------------------------------------------
+ *
+ * kentik_fdw.c
+ *		  Entry points of the kentik_fdw extension: the FDW handler and the GUCs.
+ *
+ * The callbacks themselves live in files named after their concern (planner.c, scan.c,
+ * explain.c, import_schema.c); this file only wires them into an FdwRoutine.
+ *
+ *-------------------------------------------------------------------------
+ */
+#include "postgres.h"
+
+#include "fdw/kentik_fdw.h"
+
+#include "fmgr.h"
+#include "foreign/fdwapi.h"
+#include "utils/guc.h"
+
+PG_MODULE_MAGIC;
+
+/* kentik_fdw.enable_pushdown: off makes every WHERE clause local (for differential tests). */
+bool		kf_enable_pushdown = true;
+
+void		_PG_init(void);
+
+PG_FUNCTION_INFO_V1(kentik_fdw_handler);
+
+/*
+ * _PG_init registers the GUCs.  kentik_fdw.reference_time is defined in kentik_time.c next to
+ * the code that uses it.
+ */
+void
+_PG_init(void)
+{
+	DefineCustomBoolVariable("kentik_fdw.enable_pushdown",
+							 "Pushes WHERE conditions into the kentik_fdw scan engine.",
+							 "When off, PostgreSQL evaluates every condition itself.",
+							 &kf_enable_pushdown,
+							 true,
+							 PGC_USERSET,
+							 0,
+							 NULL, NULL, NULL);
+	kf_define_reference_time_guc();
+	MarkGUCPrefixReserved("kentik_fdw");
+}
+
+/*
+ * kentik_fdw_handler returns the FdwRoutine: a read-only FDW with schema import.
+ */
+Datum
+kentik_fdw_handler(PG_FUNCTION_ARGS)
+{
+	FdwRoutine *routine = makeNode(FdwRoutine);
+
+	routine->GetForeignRelSize = kf_get_foreign_rel_size;
+	routine->GetForeignPaths = kf_get_foreign_paths;
+	routine->GetForeignPlan = kf_get_foreign_plan;
+	routine->BeginForeignScan = kf_begin_foreign_scan;
+	routine->IterateForeignScan = kf_iterate_foreign_scan;
+	routine->ReScanForeignScan = kf_rescan_foreign_scan;
+	routine->EndForeignScan = kf_end_foreign_scan;
+	routine->ExplainForeignScan = kf_explain_foreign_scan;
+	routine->ImportForeignSchema = kf_import_foreign_schema;
+
+	PG_RETURN_POINTER(routine);
+}
