@@ -2,7 +2,7 @@
  * store.h -- the on-disk flow column store, shared by the writer (kflowd) and the reader (engine/).
  *
  * This header is the only definition of what a stored flow is.  The byte layout lives in
- * store/*.c and is documented in docs/format.md; nothing outside store/ knows it.
+ * the store/ sources and is documented in docs/format.md; nothing outside store/ knows it.
  *
  * Layout of a data directory (see docs/format.md for the bytes):
  *

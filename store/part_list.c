@@ -1,0 +1,260 @@
+/*
+ * part_list.c -- kf_parts_list: a snapshot of the published parts that a scan may need.
+ *
+ * Walks DIR/data/dev-<ID>/<HOUR>/ and prunes by device and time using names alone: an hour
+ * directory covers [HOUR, HOUR + 3599] and a part name carries its min and max ctimestamp, so
+ * nothing outside the range is opened.  Names that do not match the patterns exactly, which
+ * includes every dot-file (parts still being written), are ignored.  A directory that vanishes
+ * during the walk is skipped, not an error.
+ */
+#include <dirent.h>
+#include <errno.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "store/part_format.h"
+
+/* Parses exactly len decimal digits (1..18 of them) into *out. */
+static bool
+parse_decimal(const char *s, size_t len, uint64_t *out)
+{
+	if (len == 0 || len > 18)
+		return false;
+
+	uint64_t	v = 0;
+
+	for (size_t i = 0; i < len; i++)
+	{
+		if (s[i] < '0' || s[i] > '9')
+			return false;
+		v = v * 10 + (uint64_t) (s[i] - '0');
+	}
+	*out = v;
+	return true;
+}
+
+/* "dev-<ID>" with 1 <= ID <= UINT32_MAX. */
+static bool
+parse_device_dir(const char *name, uint32_t *id)
+{
+	uint64_t	v;
+
+	if (strncmp(name, "dev-", 4) != 0 || !parse_decimal(name + 4, strlen(name + 4), &v) ||
+		v == 0 || v > UINT32_MAX)
+		return false;
+	*id = (uint32_t) v;
+	return true;
+}
+
+/* "p-<MINTS>-<MAXTS>-<hex token>.kfp" with MINTS <= MAXTS. */
+static bool
+parse_part_name(const char *name, int64_t *min_ts, int64_t *max_ts)
+{
+	size_t		len = strlen(name);
+	size_t		suffix_len = strlen(KF_PART_SUFFIX);
+
+	if (len < 2 + suffix_len || strncmp(name, "p-", 2) != 0 ||
+		strcmp(name + len - suffix_len, KF_PART_SUFFIX) != 0)
+		return false;
+
+	const char *p = name + 2;
+	const char *end = name + len - suffix_len;
+	const char *dash1 = memchr(p, '-', (size_t) (end - p));
+	const char *dash2 = dash1 ? memchr(dash1 + 1, '-', (size_t) (end - dash1 - 1)) : NULL;
+	uint64_t	lo,
+				hi;
+
+	if (dash2 == NULL || dash2 + 1 == end ||
+		!parse_decimal(p, (size_t) (dash1 - p), &lo) ||
+		!parse_decimal(dash1 + 1, (size_t) (dash2 - dash1 - 1), &hi) || lo > hi)
+		return false;
+	for (const char *t = dash2 + 1; t < end; t++)
+	{
+		if (!((*t >= '0' && *t <= '9') || (*t >= 'a' && *t <= 'f')))
+			return false;
+	}
+	*min_ts = (int64_t) lo;
+	*max_ts = (int64_t) hi;
+	return true;
+}
+
+static int
+append_part(kf_part_list *out, size_t *cap, const char *path, uint32_t device_id, int64_t min_ts,
+			int64_t max_ts)
+{
+	if (out->count == *cap)
+	{
+		size_t		grown_cap = *cap ? *cap * 2 : 16;
+		kf_part_info *grown = realloc(out->parts, grown_cap * sizeof(*grown));
+
+		if (grown == NULL)
+			return -1;
+		out->parts = grown;
+		*cap = grown_cap;
+	}
+
+	char	   *copy = strdup(path);
+
+	if (copy == NULL)
+		return -1;
+	out->parts[out->count++] = (kf_part_info) {copy, device_id, min_ts, max_ts};
+	return 0;
+}
+
+/* Opens a directory; *dir is NULL without error when it has vanished or is not a directory. */
+static int
+open_dir(const char *path, DIR **dir, kf_error *err)
+{
+	*dir = opendir(path);
+	if (*dir == NULL && errno != ENOENT && errno != ENOTDIR)
+		return kf_error_set(err, "%s: cannot list: %s", path, strerror(errno));
+	return 0;
+}
+
+/* The range filter that every scan applies; shared by hour directories and part names. */
+typedef struct list_filter
+{
+	uint32_t	device_id;
+	int64_t		min_ts;
+	int64_t		max_ts;
+} list_filter;
+
+static int
+list_hour_dir(const char *hour_path, uint32_t device_id, const list_filter *filter, kf_part_list *out,
+			  size_t *cap, kf_error *err)
+{
+	DIR		   *dir;
+
+	if (open_dir(hour_path, &dir, err) != 0)
+		return -1;
+	if (dir == NULL)
+		return 0;
+
+	int			rc = 0;
+	struct dirent *de;
+
+	while (rc == 0 && (de = readdir(dir)) != NULL)
+	{
+		int64_t		lo,
+					hi;
+		char		path[PATH_MAX];
+
+		if (!parse_part_name(de->d_name, &lo, &hi) || hi < filter->min_ts || lo > filter->max_ts)
+			continue;
+		if (snprintf(path, sizeof(path), "%s/%s", hour_path, de->d_name) >= (int) sizeof(path))
+			rc = kf_error_set(err, "%s/%s: path too long", hour_path, de->d_name);
+		else if (append_part(out, cap, path, device_id, lo, hi) != 0)
+			rc = kf_error_set(err, "%s: out of memory listing parts", hour_path);
+	}
+	closedir(dir);
+	return rc;
+}
+
+static int
+list_device_dir(const char *dev_path, uint32_t device_id, const list_filter *filter, kf_part_list *out,
+				size_t *cap, kf_error *err)
+{
+	DIR		   *dir;
+
+	if (open_dir(dev_path, &dir, err) != 0)
+		return -1;
+	if (dir == NULL)
+		return 0;
+
+	int			rc = 0;
+	struct dirent *de;
+
+	while (rc == 0 && (de = readdir(dir)) != NULL)
+	{
+		uint64_t	hour;
+		char		path[PATH_MAX];
+
+		if (!parse_decimal(de->d_name, strlen(de->d_name), &hour) ||
+			(int64_t) hour + KF_HOUR_SECONDS - 1 < filter->min_ts || (int64_t) hour > filter->max_ts)
+			continue;
+		if (snprintf(path, sizeof(path), "%s/%s", dev_path, de->d_name) >= (int) sizeof(path))
+			rc = kf_error_set(err, "%s/%s: path too long", dev_path, de->d_name);
+		else
+			rc = list_hour_dir(path, device_id, filter, out, cap, err);
+	}
+	closedir(dir);
+	return rc;
+}
+
+static int
+compare_parts(const void *a, const void *b)
+{
+	const kf_part_info *pa = a,
+			   *pb = b;
+
+	if (pa->device_id != pb->device_id)
+		return pa->device_id < pb->device_id ? -1 : 1;
+	if (pa->min_ts != pb->min_ts)
+		return pa->min_ts < pb->min_ts ? -1 : 1;
+	return strcmp(pa->path, pb->path);
+}
+
+static int
+list_data_dir(const char *data_path, const list_filter *filter, kf_part_list *out, size_t *cap, kf_error *err)
+{
+	DIR		   *dir;
+
+	if (open_dir(data_path, &dir, err) != 0)
+		return -1;
+	if (dir == NULL)
+		return 0;
+
+	int			rc = 0;
+	struct dirent *de;
+
+	while (rc == 0 && (de = readdir(dir)) != NULL)
+	{
+		uint32_t	id;
+		char		path[PATH_MAX];
+
+		if (!parse_device_dir(de->d_name, &id) || (filter->device_id != 0 && id != filter->device_id))
+			continue;
+		if (snprintf(path, sizeof(path), "%s/%s", data_path, de->d_name) >= (int) sizeof(path))
+			rc = kf_error_set(err, "%s/%s: path too long", data_path, de->d_name);
+		else
+			rc = list_device_dir(path, id, filter, out, cap, err);
+	}
+	closedir(dir);
+	return rc;
+}
+
+int
+kf_parts_list(const char *data_dir, uint32_t device_id, int64_t min_ts, int64_t max_ts,
+			  kf_part_list *out, kf_error *err)
+{
+	list_filter filter = {device_id, min_ts, max_ts};
+	char		data_path[PATH_MAX];
+	size_t		cap = 0;
+
+	out->parts = NULL;
+	out->count = 0;
+	if (snprintf(data_path, sizeof(data_path), "%s/data", data_dir) >= (int) sizeof(data_path))
+		return kf_error_set(err, "%s: path too long", data_dir);
+	if (min_ts > max_ts)
+		return 0;
+	if (list_data_dir(data_path, &filter, out, &cap, err) != 0)
+	{
+		kf_part_list_free(out);
+		return -1;
+	}
+	if (out->count > 1)
+		qsort(out->parts, out->count, sizeof(*out->parts), compare_parts);
+	return 0;
+}
+
+void
+kf_part_list_free(kf_part_list *list)
+{
+	for (size_t i = 0; i < list->count; i++)
+		free(list->parts[i].path);
+	free(list->parts);
+	list->parts = NULL;
+	list->count = 0;
+}

@@ -1,0 +1,346 @@
+/*
+ * part_writer.c -- kf_writer: buffers one device's flows by column and publishes them as parts.
+ *
+ * A flush sorts the buffered rows by ctimestamp (ties keep arrival order), cuts them into hours
+ * and builds one part per hour under a dot-name in the hour directory.  Only when every part is
+ * complete and fsync'd are they renamed into place (the publish point) and their directories
+ * fsync'd; if anything fails, the dot-files and any part already renamed are removed, so a failed
+ * flush publishes nothing durable and keeps its rows.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "store/durable_io.h"
+#include "store/part_build.h"
+#include "store/part_format.h"
+#include "store/string_intern.h"
+
+struct kf_writer
+{
+	char	   *data_dir;
+	uint32_t	device_id;
+	size_t		rows;
+	size_t		cap;
+	int64_t    *ints[KF_NUM_COLUMNS];
+	kf_addr    *addrs[KF_NUM_COLUMNS];
+	uint32_t   *dict_ids[KF_NUM_COLUMNS];
+	kf_string_intern strings;
+	kf_part_build_scratch scratch;
+};
+
+/* A part built under its dot-name, waiting to be renamed. */
+typedef struct staged_part
+{
+	char		dir[PATH_MAX];
+	char		tmp[PATH_MAX];
+	char		final[PATH_MAX];
+	bool		renamed;
+} staged_part;
+
+kf_writer *
+kf_writer_open(const char *data_dir, uint32_t device_id, kf_error *err)
+{
+	if (device_id == 0)
+	{
+		kf_error_set(err, "%s: device id 0 is reserved", data_dir);
+		return NULL;
+	}
+
+	kf_writer  *w = calloc(1, sizeof(*w));
+
+	if (w == NULL || (w->data_dir = strdup(data_dir)) == NULL)
+	{
+		free(w);
+		kf_error_set(err, "%s: out of memory opening a writer", data_dir);
+		return NULL;
+	}
+	w->device_id = device_id;
+	return w;
+}
+
+/* Grows every column array of the buffer to hold at least one more row. */
+static int
+grow_buffer(kf_writer *w)
+{
+	size_t		cap = w->cap ? w->cap * 2 : 4096;
+
+	for (int col = 0; col < KF_NUM_COLUMNS; col++)
+	{
+		void	  **array;
+		size_t		elem;
+
+		switch (kf_column_describe((kf_column_id) col)->kind)
+		{
+			case KF_KIND_INT:
+				array = (void **) &w->ints[col];
+				elem = sizeof(int64_t);
+				break;
+			case KF_KIND_ADDR:
+				array = (void **) &w->addrs[col];
+				elem = sizeof(kf_addr);
+				break;
+			default:
+				array = (void **) &w->dict_ids[col];
+				elem = sizeof(uint32_t);
+				break;
+		}
+
+		void	   *grown = realloc(*array, cap * elem);
+
+		if (grown == NULL)
+			return -1;
+		*array = grown;
+	}
+	w->cap = cap;
+	return 0;
+}
+
+static void
+store_ints(kf_writer *w, const kf_flow *f)
+{
+	size_t		r = w->rows;
+
+	w->ints[KF_COL_CTIMESTAMP][r] = f->ctimestamp;
+	w->ints[KF_COL_L4_SRC_PORT][r] = f->l4_src_port;
+	w->ints[KF_COL_L4_DST_PORT][r] = f->l4_dst_port;
+	w->ints[KF_COL_PROTOCOL][r] = f->protocol;
+	w->ints[KF_COL_TCP_FLAGS][r] = f->tcp_flags;
+	w->ints[KF_COL_TOS][r] = f->tos;
+	w->ints[KF_COL_IN_BYTES][r] = f->in_bytes;
+	w->ints[KF_COL_IN_PKTS][r] = f->in_pkts;
+	w->ints[KF_COL_OUT_BYTES][r] = f->out_bytes;
+	w->ints[KF_COL_OUT_PKTS][r] = f->out_pkts;
+	w->ints[KF_COL_INPUT_PORT][r] = f->input_port;
+	w->ints[KF_COL_OUTPUT_PORT][r] = f->output_port;
+	w->ints[KF_COL_SRC_AS][r] = f->src_as;
+	w->ints[KF_COL_DST_AS][r] = f->dst_as;
+	w->ints[KF_COL_VLAN_IN][r] = f->vlan_in;
+	w->ints[KF_COL_VLAN_OUT][r] = f->vlan_out;
+	w->ints[KF_COL_SAMPLE_RATE][r] = f->sample_rate;
+	w->addrs[KF_COL_SRC_ADDR][r] = f->src_addr;
+	w->addrs[KF_COL_DST_ADDR][r] = f->dst_addr;
+	w->addrs[KF_COL_NEXT_HOP][r] = f->next_hop;
+}
+
+/* Interns a flow-tag string (NULL = ""); the error names the column. */
+static int
+intern_tags(kf_writer *w, kf_column_id col, const char *tags, kf_error *err)
+{
+	size_t		len = tags ? strlen(tags) : 0;
+
+	if (len > KF_DICT_STRING_MAX)
+		return kf_error_set(err, "device %u: %s of %zu bytes exceeds the limit of %d", w->device_id,
+							kf_column_describe(col)->name, len, KF_DICT_STRING_MAX);
+	if (kf_intern(&w->strings, tags ? tags : "", (uint32_t) len, &w->dict_ids[col][w->rows]) != 0)
+		return kf_error_set(err, "device %u: out of memory buffering %s", w->device_id,
+							kf_column_describe(col)->name);
+	return 0;
+}
+
+int
+kf_writer_add(kf_writer *w, const kf_flow *flow, kf_error *err)
+{
+	if (flow->ctimestamp < 0 || flow->ctimestamp > KF_CTIMESTAMP_MAX)
+		return kf_error_set(err, "device %u: ctimestamp %lld is outside 0..%lld", w->device_id,
+							(long long) flow->ctimestamp, (long long) KF_CTIMESTAMP_MAX);
+	if (w->rows == w->cap && grow_buffer(w) != 0)
+		return kf_error_set(err, "device %u: out of memory buffering %zu rows", w->device_id, w->rows);
+	if (intern_tags(w, KF_COL_SRC_FLOW_TAGS, flow->src_flow_tags, err) != 0 ||
+		intern_tags(w, KF_COL_DST_FLOW_TAGS, flow->dst_flow_tags, err) != 0)
+		return -1;
+	store_ints(w, flow);
+	w->rows++;
+	return 0;
+}
+
+size_t
+kf_writer_buffered_rows(const kf_writer *w)
+{
+	return w->rows;
+}
+
+/* qsort context is not portable in C11, so the comparator reads the timestamps through this. */
+static _Thread_local const int64_t *sort_timestamps;
+
+static int
+compare_rows(const void *a, const void *b)
+{
+	uint32_t	ra = *(const uint32_t *) a,
+				rb = *(const uint32_t *) b;
+	int64_t		ta = sort_timestamps[ra],
+				tb = sort_timestamps[rb];
+
+	if (ta != tb)
+		return ta < tb ? -1 : 1;
+	return ra < rb ? -1 : ra > rb;
+}
+
+static int64_t
+hour_of(int64_t ts)
+{
+	return ts - ts % KF_HOUR_SECONDS;
+}
+
+/* Builds the part for order[0..n) (one hour) under a dot-name and fills *staged. */
+static int
+stage_part(kf_writer *w, const uint32_t *order, size_t n, staged_part *staged, kf_error *err)
+{
+	const int64_t *ts = w->ints[KF_COL_CTIMESTAMP];
+	int64_t		min_ts = ts[order[0]],
+				max_ts = ts[order[n - 1]];
+	char		token[KF_UNIQUE_TOKEN_SIZE];
+
+	kf_unique_token(token, sizeof(token));
+	staged->renamed = false;
+	if (snprintf(staged->dir, PATH_MAX, "%s/data/dev-%u/%lld", w->data_dir, w->device_id,
+				 (long long) hour_of(min_ts)) >= PATH_MAX ||
+		snprintf(staged->tmp, PATH_MAX, "%s/.tmp-p-%lld-%lld-%s%s", staged->dir, (long long) min_ts,
+				 (long long) max_ts, token, KF_PART_SUFFIX) >= PATH_MAX ||
+		snprintf(staged->final, PATH_MAX, "%s/p-%lld-%lld-%s%s", staged->dir, (long long) min_ts,
+				 (long long) max_ts, token, KF_PART_SUFFIX) >= PATH_MAX)
+		return kf_error_set(err, "%s: path too long", w->data_dir);
+	if (kf_mkdir_p(staged->dir, err) != 0)
+		return -1;
+
+	int			fd = open(staged->tmp, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644);
+
+	if (fd < 0)
+		return kf_error_set(err, "%s: cannot create: %s", staged->tmp, strerror(errno));
+
+	kf_part_rows rows = {.device_id = w->device_id, .order = order, .count = n, .strings = &w->strings};
+
+	memcpy(rows.ints, w->ints, sizeof(rows.ints));
+	memcpy(rows.addrs, w->addrs, sizeof(rows.addrs));
+	memcpy(rows.dict_ids, w->dict_ids, sizeof(rows.dict_ids));
+
+	int			rc = kf_part_build(fd, staged->tmp, &rows, &w->scratch, err);
+
+	if (rc == 0 && fsync(fd) != 0)
+		rc = kf_error_set(err, "%s: fsync failed: %s", staged->tmp, strerror(errno));
+	close(fd);
+	if (rc != 0)
+		unlink(staged->tmp);
+	return rc;
+}
+
+/* Renames every staged part into place and fsyncs the directories (the publish point). */
+static int
+publish_parts(staged_part *staged, size_t count, kf_error *err)
+{
+	for (size_t i = 0; i < count; i++)
+	{
+		if (rename(staged[i].tmp, staged[i].final) != 0)
+			return kf_error_set(err, "%s: cannot rename into place: %s", staged[i].final, strerror(errno));
+		staged[i].renamed = true;
+	}
+	for (size_t i = 0; i < count; i++)
+	{
+		if (kf_fsync_dir(staged[i].dir, err) != 0)
+			return -1;
+	}
+	return 0;
+}
+
+/* Removes what a failed flush left behind: dot-files and parts already renamed. */
+static void
+discard_parts(const staged_part *staged, size_t count)
+{
+	for (size_t i = 0; i < count; i++)
+		unlink(staged[i].renamed ? staged[i].final : staged[i].tmp);
+}
+
+/* Stages one part per hour of the sorted order; *staged_count says how many were staged. */
+static int
+stage_hours(kf_writer *w, const uint32_t *order, staged_part *staged, size_t *staged_count, kf_error *err)
+{
+	const int64_t *ts = w->ints[KF_COL_CTIMESTAMP];
+	size_t		start = 0;
+
+	*staged_count = 0;
+	while (start < w->rows)
+	{
+		int64_t		hour = hour_of(ts[order[start]]);
+		size_t		end = start + 1;
+
+		while (end < w->rows && hour_of(ts[order[end]]) == hour)
+			end++;
+		if (stage_part(w, order + start, end - start, &staged[*staged_count], err) != 0)
+			return -1;
+		(*staged_count)++;
+		start = end;
+	}
+	return 0;
+}
+
+/* Counts the distinct hours of the sorted order. */
+static size_t
+count_hours(const int64_t *ts, const uint32_t *order, size_t n)
+{
+	size_t		hours = 1;
+
+	for (size_t i = 1; i < n; i++)
+		hours += hour_of(ts[order[i]]) != hour_of(ts[order[i - 1]]);
+	return hours;
+}
+
+int
+kf_writer_flush(kf_writer *w, kf_error *err)
+{
+	if (w->rows == 0)
+		return 0;
+	if (w->rows > UINT32_MAX)
+		return kf_error_set(err, "device %u: too many buffered rows to flush at once", w->device_id);
+
+	uint32_t   *order = malloc(w->rows * sizeof(*order));
+
+	if (order == NULL)
+		return kf_error_set(err, "device %u: out of memory sorting %zu rows", w->device_id, w->rows);
+	for (size_t i = 0; i < w->rows; i++)
+		order[i] = (uint32_t) i;
+	sort_timestamps = w->ints[KF_COL_CTIMESTAMP];
+	qsort(order, w->rows, sizeof(*order), compare_rows);
+
+	size_t		hours = count_hours(w->ints[KF_COL_CTIMESTAMP], order, w->rows);
+	staged_part *staged = malloc(hours * sizeof(*staged));
+	size_t		staged_count = 0;
+	int			rc;
+
+	if (staged == NULL)
+		rc = kf_error_set(err, "device %u: out of memory staging %zu parts", w->device_id, hours);
+	else
+		rc = stage_hours(w, order, staged, &staged_count, err);
+	if (rc == 0)
+		rc = publish_parts(staged, staged_count, err);
+	if (rc != 0 && staged != NULL)
+		discard_parts(staged, staged_count);
+	else if (rc == 0)
+	{
+		w->rows = 0;
+		kf_intern_reset(&w->strings);
+	}
+	free(staged);
+	free(order);
+	return rc;
+}
+
+void
+kf_writer_close(kf_writer *w)
+{
+	if (w == NULL)
+		return;
+	for (int col = 0; col < KF_NUM_COLUMNS; col++)
+	{
+		free(w->ints[col]);
+		free(w->addrs[col]);
+		free(w->dict_ids[col]);
+	}
+	kf_intern_free(&w->strings);
+	kf_part_build_scratch_free(&w->scratch);
+	free(w->data_dir);
+	free(w);
+}
