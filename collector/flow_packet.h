@@ -1,0 +1,50 @@
+/*
+ * flow_packet.h -- the entry point for one received flow-export payload: dispatches on the version
+ * field (5, 9, 10) to the decoders, owns the template cache, and keeps per-exporter counters for
+ * the exit summary.  Used identically by the UDP listener, the pcap reader, the tests and the fuzz
+ * harness.
+ */
+#ifndef KF_FLOW_PACKET_H
+#define KF_FLOW_PACKET_H
+
+#include "collector/flow_decode.h"
+#include "collector/template_cache.h"
+
+/* Counters of one exporter (or, for exporters beyond the table's capacity, of all of them). */
+typedef struct kf_exporter_stats
+{
+	kf_addr		exporter;
+	uint64_t	packets;		/* payloads accepted as flow exports */
+	uint64_t	rejected;		/* payloads that were not a valid v5/v9/IPFIX packet */
+	kf_decode_counts counts;
+} kf_exporter_stats;
+
+#define KF_MAX_EXPORTER_STATS 1024
+
+typedef struct kf_flow_decoder kf_flow_decoder;
+
+kf_flow_decoder *kf_flow_decoder_new(kf_flow_emit_fn emit, void *emit_ctx);
+void		kf_flow_decoder_free(kf_flow_decoder *d);
+
+/*
+ * Decodes one UDP payload from exporter.  Returns 0 when it was a NetFlow v5/v9/IPFIX packet with
+ * a valid header (its flows were emitted, malformed parts counted), -1 when it was not (counted as
+ * rejected).  now is wall-clock seconds, used for rate-limited logging only.
+ */
+int			kf_flow_decoder_packet(kf_flow_decoder *d, kf_addr exporter, const uint8_t *buf, size_t len,
+								   int64_t now);
+
+/* Sums of all exporters' counters. */
+kf_exporter_stats kf_flow_decoder_totals(const kf_flow_decoder *d);
+
+/* Per-exporter counters: index 0 .. count-1, in no particular order. */
+size_t		kf_flow_decoder_exporter_count(const kf_flow_decoder *d);
+const kf_exporter_stats *kf_flow_decoder_exporter(const kf_flow_decoder *d, size_t i);
+
+/* The template cache (tests inspect it). */
+kf_template_cache *kf_flow_decoder_templates(kf_flow_decoder *d);
+
+/* Logs one summary line for all exporters, then one per exporter. */
+void		kf_flow_decoder_log_summary(const kf_flow_decoder *d);
+
+#endif							/* KF_FLOW_PACKET_H */

@@ -1,0 +1,263 @@
+/*
+ * kflowd_main.c -- kflowd, the flow collector: options, the two modes and signal handling.
+ *
+ *   kflowd --data-dir DIR --listen 127.0.0.1:2055 [--tags FILE] [--devices FILE]
+ *       receives NetFlow v5 / v9 / IPFIX on one UDP port until SIGTERM or SIGINT;
+ *   kflowd --data-dir DIR --read-pcap FILE [--tags FILE] [--devices FILE]
+ *       ingests the flow exports in a capture file and exits once everything is flushed.
+ *
+ * Exit status: 0 on success, 1 on a runtime error (nothing partial is published by the store),
+ * 2 on bad usage.
+ */
+#include <errno.h>
+#include <getopt.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+
+#include "collector/collector_log.h"
+#include "collector/device_registry.h"
+#include "collector/flow_packet.h"
+#include "collector/flow_sink.h"
+#include "collector/pcap_reader.h"
+#include "collector/tags.h"
+#include "collector/udp_listener.h"
+
+#define POLL_TIMEOUT_MS 500
+
+typedef struct options
+{
+	const char *data_dir;
+	const char *listen;
+	const char *read_pcap;
+	const char *tags;
+	const char *devices;
+} options;
+
+/* Everything both modes share. */
+typedef struct collector
+{
+	kf_tags    *tags;
+	kf_device_registry *registry;
+	kf_flow_sink *sink;
+	kf_flow_decoder *decoder;
+	uint64_t	other_udp;		/* pcap mode: UDP payloads that are not v5/v9/IPFIX */
+} collector;
+
+static volatile sig_atomic_t stop_requested;
+
+static void
+on_stop_signal(int sig)
+{
+	(void) sig;
+	stop_requested = 1;
+}
+
+static void
+usage(FILE *out)
+{
+	fprintf(out,
+			"usage: kflowd --data-dir DIR --listen ADDRESS:PORT [--tags FILE] [--devices FILE]\n"
+			"       kflowd --data-dir DIR --read-pcap FILE [--tags FILE] [--devices FILE]\n");
+}
+
+/* Returns 0, 1 for --help, or -1 for bad usage. */
+static int
+parse_options(int argc, char **argv, options *o)
+{
+	static const struct option longopts[] = {
+		{"data-dir", required_argument, NULL, 'd'},
+		{"listen", required_argument, NULL, 'l'},
+		{"read-pcap", required_argument, NULL, 'r'},
+		{"tags", required_argument, NULL, 't'},
+		{"devices", required_argument, NULL, 'D'},
+		{"help", no_argument, NULL, 'h'},
+		{NULL, 0, NULL, 0}
+	};
+	int			c;
+
+	memset(o, 0, sizeof(*o));
+	while ((c = getopt_long(argc, argv, "", longopts, NULL)) != -1)
+	{
+		switch (c)
+		{
+			case 'd': o->data_dir = optarg; break;
+			case 'l': o->listen = optarg; break;
+			case 'r': o->read_pcap = optarg; break;
+			case 't': o->tags = optarg; break;
+			case 'D': o->devices = optarg; break;
+			case 'h': return 1;
+			default: return -1;
+		}
+	}
+	if (optind != argc || !o->data_dir || !o->listen == !o->read_pcap)
+		return -1;
+	return 0;
+}
+
+static double
+monotonic_seconds(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double) ts.tv_sec + ts.tv_nsec / 1e9;
+}
+
+/* Loads the configuration and opens the store side; the tag file is checked before anything is
+ * created on disk. */
+static int
+collector_open(collector *c, const options *o, kf_error *err)
+{
+	memset(c, 0, sizeof(*c));
+	if (o->tags && !(c->tags = kf_tags_load(o->tags, err)))
+		return -1;
+	if (mkdir(o->data_dir, 0755) < 0 && errno != EEXIST)
+		return kf_error_set(err, "cannot create data directory \"%s\": %s", o->data_dir, strerror(errno));
+	if (!(c->registry = kf_device_registry_open(o->data_dir, o->devices, err)))
+		return -1;
+	if (!(c->sink = kf_flow_sink_new(o->data_dir, c->registry, c->tags, err)))
+		return -1;
+	if (!(c->decoder = kf_flow_decoder_new(kf_flow_sink_emit, c->sink)))
+		return kf_error_set(err, "out of memory");
+	if (c->tags)
+		kf_log("%zu tags loaded from %s", kf_tags_count(c->tags), o->tags);
+	return 0;
+}
+
+static void
+collector_close(collector *c)
+{
+	kf_flow_decoder_free(c->decoder);
+	kf_flow_sink_free(c->sink);
+	kf_device_registry_free(c->registry);
+	kf_tags_free(c->tags);
+}
+
+/* Flushes everything and logs the summary; returns 0 when everything is durable. */
+static int
+collector_finish(collector *c)
+{
+	kf_error	err;
+	int			rc = kf_flow_sink_flush_all(c->sink, &err);
+
+	if (rc < 0)
+		kf_log("final flush failed, unflushed flows are lost: %s", err.msg);
+	kf_flow_decoder_log_summary(c->decoder);
+	const kf_sink_stats *st = kf_flow_sink_stats(c->sink);
+
+	kf_log("summary, store: %llu flows stored, %llu flows dropped, %llu flushes, %llu flush errors",
+		   (unsigned long long) st->flows_stored, (unsigned long long) st->flows_dropped,
+		   (unsigned long long) st->flushes, (unsigned long long) st->flush_errors);
+	return rc;
+}
+
+static void
+on_pcap_payload(void *ctx, const kf_udp_payload *p)
+{
+	collector  *c = ctx;
+	uint64_t	version = p->len >= 2 ? ((uint64_t) p->data[0] << 8 | p->data[1]) : 0;
+
+	if (version != 5 && version != 9 && version != 10)
+	{
+		c->other_udp++;
+		return;
+	}
+	kf_flow_decoder_packet(c->decoder, p->src, p->data, p->len, (int64_t) time(NULL));
+}
+
+static int
+run_pcap(collector *c, const char *path)
+{
+	kf_pcap_stats stats;
+	kf_error	err;
+
+	memset(&stats, 0, sizeof(stats));
+	int			rc = kf_pcap_read(path, on_pcap_payload, c, &stats, &err);
+
+	if (rc < 0)
+		kf_log("%s", err.msg);
+	kf_log("summary, capture %s: %llu frames, %llu UDP, %llu UDP but not NetFlow/IPFIX, %llu non-UDP, %llu non-first fragments skipped, %llu malformed",
+		   path, (unsigned long long) stats.frames, (unsigned long long) stats.udp,
+		   (unsigned long long) c->other_udp, (unsigned long long) stats.not_udp,
+		   (unsigned long long) stats.fragments, (unsigned long long) stats.malformed);
+	if (collector_finish(c) < 0)
+		rc = -1;
+	return rc;
+}
+
+static void
+on_datagram(void *ctx, kf_addr source, const uint8_t *data, size_t len)
+{
+	collector  *c = ctx;
+
+	kf_flow_decoder_packet(c->decoder, source, data, len, (int64_t) time(NULL));
+}
+
+/* Receives until SIGTERM / SIGINT, flushing on the way; takes ownership of l. */
+static int
+run_listener(collector *c, kf_udp_listener *l, const char *address)
+{
+	kf_error	err;
+	struct sigaction sa;
+
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_handler = on_stop_signal;		/* no SA_RESTART: poll returns at once */
+	sigaction(SIGTERM, &sa, NULL);
+	sigaction(SIGINT, &sa, NULL);
+	kf_log("listening on %s (UDP port %u)", address, kf_udp_listener_port(l));
+	int			rc = 0;
+
+	while (!stop_requested)
+	{
+		if (kf_udp_listener_poll(l, POLL_TIMEOUT_MS, on_datagram, c, &err) < 0)
+		{
+			kf_log("%s", err.msg);
+			rc = -1;
+			break;
+		}
+		kf_flow_sink_tick(c->sink, monotonic_seconds());
+	}
+	kf_udp_listener_close(l);
+	kf_log("stopping");
+	if (collector_finish(c) < 0)
+		rc = -1;
+	return rc;
+}
+
+int
+main(int argc, char **argv)
+{
+	options		o;
+	int			parsed = parse_options(argc, argv, &o);
+
+	if (parsed != 0)
+	{
+		usage(parsed > 0 ? stdout : stderr);
+		return parsed > 0 ? 0 : 2;
+	}
+	collector	c;
+	kf_error	err;
+	kf_udp_listener *l = NULL;
+
+	/* Bind first: a bad or busy address should fail before anything is created on disk. */
+	if (o.listen && !(l = kf_udp_listener_open(o.listen, &err)))
+	{
+		kf_log("%s", err.msg);
+		return 1;
+	}
+	if (collector_open(&c, &o, &err) < 0)
+	{
+		kf_log("%s", err.msg);
+		collector_close(&c);
+		kf_udp_listener_close(l);
+		return 1;
+	}
+	int			rc = o.read_pcap ? run_pcap(&c, o.read_pcap) : run_listener(&c, l, o.listen);
+
+	collector_close(&c);
+	return rc == 0 ? 0 : 1;
+}

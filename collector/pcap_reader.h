@@ -1,0 +1,56 @@
+/*
+ * pcap_reader.h -- reads a pcap / pcapng file and hands over the UDP payloads it carries, with the
+ * exporter (IP source) address.  Link layers: Ethernet (with 802.1Q / QinQ tags), Linux cooked
+ * (SLL, SLL2), raw IP and BSD loopback; IPv4 and IPv6 (extension headers skipped).
+ */
+#ifndef KF_PCAP_READER_H
+#define KF_PCAP_READER_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "store/store.h"
+
+typedef struct kf_udp_payload
+{
+	kf_addr		src;			/* IP source address: the exporter */
+	uint16_t	src_port;
+	uint16_t	dst_port;
+	const uint8_t *data;
+	size_t		len;
+} kf_udp_payload;
+
+/* What kf_link_extract_udp found in a frame. */
+typedef enum kf_frame_result
+{
+	KF_FRAME_UDP,				/* out is filled */
+	KF_FRAME_NOT_UDP,			/* not IP, or IP but not UDP */
+	KF_FRAME_FRAGMENT,			/* a non-first IP fragment: no UDP header to read */
+	KF_FRAME_MALFORMED			/* headers do not fit the captured bytes */
+} kf_frame_result;
+
+typedef struct kf_pcap_stats
+{
+	uint64_t	frames;
+	uint64_t	udp;
+	uint64_t	not_udp;
+	uint64_t	fragments;
+	uint64_t	malformed;
+} kf_pcap_stats;
+
+typedef void (*kf_udp_payload_fn) (void *ctx, const kf_udp_payload *payload);
+
+/* Pure parser: finds the UDP payload of one captured frame of link type dlt (a DLT_* value). */
+kf_frame_result kf_link_extract_udp(int dlt, const uint8_t *frame, size_t caplen, kf_udp_payload *out);
+
+/* True when kf_link_extract_udp understands link type dlt. */
+int			kf_link_supported(int dlt);
+
+/*
+ * Calls fn for every UDP payload in the file, in file order.  Returns 0, or -1 with a message
+ * naming the file when it cannot be opened / read or has an unsupported link type.
+ */
+int			kf_pcap_read(const char *path, kf_udp_payload_fn fn, void *ctx, kf_pcap_stats *stats,
+						 kf_error *err);
+
+#endif							/* KF_PCAP_READER_H */

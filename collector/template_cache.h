@@ -1,0 +1,85 @@
+/*
+ * template_cache.h -- NetFlow v9 / IPFIX templates, shared by both decoders.
+ *
+ * A template is known per (exporter address, export protocol version, source id / observation
+ * domain, template id): two exporters using the same template id never see each other's layout.
+ * The cache also remembers the sampling interval an exporter announced in options data, per
+ * (exporter, version, domain).
+ *
+ * Memory is bounded: at most KF_TEMPLATE_MAX_FIELDS fields per template, KF_TEMPLATES_PER_EXPORTER
+ * templates per exporter, KF_TEMPLATE_MAX_EXPORTERS exporters and KF_TEMPLATE_MAX_BYTES of
+ * templates in all; what exceeds a limit is refused (the caller counts it) instead of growing
+ * without end under hostile input (e.g. spoofed source addresses).
+ */
+#ifndef KF_TEMPLATE_CACHE_H
+#define KF_TEMPLATE_CACHE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "store/store.h"
+
+#define KF_TEMPLATE_MAX_FIELDS 512
+#define KF_TEMPLATES_PER_EXPORTER 2048
+#define KF_TEMPLATE_MAX_EXPORTERS 4096
+#define KF_TEMPLATE_MAX_BYTES (64u << 20)
+#define KF_TEMPLATE_VARLEN 0xffff	/* IPFIX variable-length field */
+#define KF_TEMPLATE_MIN_DATA_ID 256 /* data sets / template ids start here in v9 and IPFIX */
+
+typedef struct kf_template_field
+{
+	uint16_t	ie;				/* element id without the IPFIX enterprise bit */
+	uint16_t	length;			/* bytes, or KF_TEMPLATE_VARLEN */
+	uint32_t	enterprise;		/* 0 = IANA element */
+} kf_template_field;
+
+typedef struct kf_template
+{
+	uint16_t	id;
+	uint16_t	nfields;
+	uint16_t	nscope;			/* options templates: the first nscope fields are scope fields */
+	bool		is_options;
+	bool		has_varlen;
+	bool		is_flow;		/* has an address field: its records are flows */
+	uint32_t	min_record_len; /* fixed lengths + 1 byte per variable-length field */
+	kf_template_field fields[];
+} kf_template;
+
+typedef struct kf_template_key
+{
+	kf_addr		exporter;
+	uint32_t	domain;			/* v9 source id / IPFIX observation domain id */
+	uint16_t	template_id;
+	uint8_t		version;		/* 9 or 10 */
+} kf_template_key;
+
+typedef struct kf_template_cache kf_template_cache;
+
+kf_template_cache *kf_template_cache_new(void);
+void		kf_template_cache_free(kf_template_cache *tc);
+
+/*
+ * Stores (or replaces) the template for key.  Returns 0, or -1 when the template is invalid
+ * (id below 256, no fields, too many fields) or a memory limit refuses it.
+ */
+int			kf_template_cache_put(kf_template_cache *tc, const kf_template_key *key,
+								  const kf_template_field *fields, uint16_t nfields, uint16_t nscope,
+								  bool is_options);
+
+/* The template for key, or NULL.  Valid until the next put/remove of that key. */
+const kf_template *kf_template_cache_get(const kf_template_cache *tc, const kf_template_key *key);
+
+/* Forgets one template (IPFIX template withdrawal). */
+void		kf_template_cache_remove(kf_template_cache *tc, const kf_template_key *key);
+
+/* Sampling interval announced by options data for (exporter, version, domain); 0 = none. */
+void		kf_template_cache_set_sampling(kf_template_cache *tc, kf_addr exporter, uint8_t version,
+										   uint32_t domain, uint64_t interval);
+uint64_t	kf_template_cache_sampling(const kf_template_cache *tc, kf_addr exporter, uint8_t version,
+									   uint32_t domain);
+
+/* Number of templates held (all exporters). */
+size_t		kf_template_cache_count(const kf_template_cache *tc);
+
+#endif							/* KF_TEMPLATE_CACHE_H */

@@ -1,0 +1,193 @@
+/*
+ * udp_listener.c -- UDP socket setup and batched receive (see udp_listener.h).
+ */
+#include "collector/udp_listener.h"
+
+#include <arpa/inet.h>
+#include <errno.h>
+#include <netinet/in.h>
+#include <poll.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include "collector/addr_text.h"
+#include "collector/collector_log.h"
+
+#define BATCH 64
+#define DATAGRAM_MAX 65536
+#define MAX_BATCHES_PER_POLL 64
+#define RECEIVE_BUFFER_BYTES (32 * 1024 * 1024)
+
+struct kf_udp_listener
+{
+	int			fd;
+	uint16_t	port;
+	struct mmsghdr msgs[BATCH];
+	struct iovec iovs[BATCH];
+	struct sockaddr_storage sources[BATCH];
+	uint8_t    *buffers;		/* BATCH * DATAGRAM_MAX */
+};
+
+/* Splits "host:port" / "[host]:port" and fills a socket address. */
+static int
+parse_listen_address(const char *address, struct sockaddr_storage *ss, socklen_t *sslen, kf_error *err)
+{
+	char		host[128];
+	const char *colon = strrchr(address, ':');
+	const char *host_start = address;
+	size_t		host_len = colon ? (size_t) (colon - address) : 0;
+
+	if (address[0] == '[' && colon && colon > address && colon[-1] == ']')
+	{
+		host_start = address + 1;
+		host_len = (size_t) (colon - address) - 2;
+	}
+	char	   *end;
+	long		port = colon ? strtol(colon + 1, &end, 10) : -1;
+
+	if (!colon || host_len == 0 || host_len >= sizeof(host) || colon[1] == '\0' || *end || port < 0 || port > 65535)
+		return kf_error_set(err, "--listen \"%s\": expected ADDRESS:PORT, e.g. 127.0.0.1:2055 or [::1]:2055", address);
+	memcpy(host, host_start, host_len);
+	host[host_len] = '\0';
+	memset(ss, 0, sizeof(*ss));
+	struct sockaddr_in *v4 = (struct sockaddr_in *) ss;
+	struct sockaddr_in6 *v6 = (struct sockaddr_in6 *) ss;
+
+	if (inet_pton(AF_INET, host, &v4->sin_addr) == 1)
+	{
+		v4->sin_family = AF_INET;
+		v4->sin_port = htons((uint16_t) port);
+		*sslen = sizeof(*v4);
+		return 0;
+	}
+	if (inet_pton(AF_INET6, host, &v6->sin6_addr) == 1)
+	{
+		v6->sin6_family = AF_INET6;
+		v6->sin6_port = htons((uint16_t) port);
+		*sslen = sizeof(*v6);
+		return 0;
+	}
+	return kf_error_set(err, "--listen \"%s\": \"%s\" is not an IPv4 or IPv6 address", address, host);
+}
+
+static void
+set_receive_buffer(int fd)
+{
+	int			size = RECEIVE_BUFFER_BYTES;
+
+	/* SO_RCVBUFFORCE passes rmem_max when we are privileged; else take what SO_RCVBUF gives. */
+	if (setsockopt(fd, SOL_SOCKET, SO_RCVBUFFORCE, &size, sizeof(size)) == 0)
+		return;
+	if (setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &size, sizeof(size)) < 0)
+		kf_log("could not enlarge the socket receive buffer: %s", strerror(errno));
+}
+
+kf_udp_listener *
+kf_udp_listener_open(const char *address, kf_error *err)
+{
+	struct sockaddr_storage ss;
+	socklen_t	sslen;
+
+	if (parse_listen_address(address, &ss, &sslen, err) < 0)
+		return NULL;
+	kf_udp_listener *l = calloc(1, sizeof(*l));
+
+	if (!l || !(l->buffers = malloc((size_t) BATCH * DATAGRAM_MAX)))
+	{
+		free(l);
+		kf_error_set(err, "out of memory");
+		return NULL;
+	}
+	l->fd = socket(ss.ss_family, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+	if (l->fd < 0 || bind(l->fd, (struct sockaddr *) &ss, sslen) < 0)
+	{
+		kf_error_set(err, "cannot listen on %s: %s", address, strerror(errno));
+		kf_udp_listener_close(l);
+		return NULL;
+	}
+	set_receive_buffer(l->fd);
+	getsockname(l->fd, (struct sockaddr *) &ss, &sslen);
+	l->port = ntohs(ss.ss_family == AF_INET ? ((struct sockaddr_in *) &ss)->sin_port
+					: ((struct sockaddr_in6 *) &ss)->sin6_port);
+	return l;
+}
+
+void
+kf_udp_listener_close(kf_udp_listener *l)
+{
+	if (!l)
+		return;
+	if (l->fd >= 0)
+		close(l->fd);
+	free(l->buffers);
+	free(l);
+}
+
+uint16_t
+kf_udp_listener_port(const kf_udp_listener *l)
+{
+	return l->port;
+}
+
+static kf_addr
+source_address(const struct sockaddr_storage *ss)
+{
+	if (ss->ss_family == AF_INET)
+		return kf_addr_from_v4(ntohl(((const struct sockaddr_in *) ss)->sin_addr.s_addr));
+	if (ss->ss_family == AF_INET6)
+		return kf_addr_from_bytes16(((const struct sockaddr_in6 *) ss)->sin6_addr.s6_addr);
+	return (kf_addr) {0, 0};
+}
+
+/* Reads one batch without blocking; returns the count, 0 when nothing is queued, -1 on error. */
+static int
+receive_batch(kf_udp_listener *l, kf_datagram_fn fn, void *ctx, kf_error *err)
+{
+	for (int i = 0; i < BATCH; i++)
+	{
+		l->iovs[i] = (struct iovec) {l->buffers + (size_t) i * DATAGRAM_MAX, DATAGRAM_MAX};
+		memset(&l->msgs[i], 0, sizeof(l->msgs[i]));
+		l->msgs[i].msg_hdr.msg_iov = &l->iovs[i];
+		l->msgs[i].msg_hdr.msg_iovlen = 1;
+		l->msgs[i].msg_hdr.msg_name = &l->sources[i];
+		l->msgs[i].msg_hdr.msg_namelen = sizeof(l->sources[i]);
+	}
+	int			n = recvmmsg(l->fd, l->msgs, BATCH, MSG_DONTWAIT, NULL);
+
+	if (n < 0)
+	{
+		if (errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR)
+			return 0;
+		return kf_error_set(err, "receiving datagrams: %s", strerror(errno));
+	}
+	for (int i = 0; i < n; i++)
+		fn(ctx, source_address(&l->sources[i]), l->iovs[i].iov_base, l->msgs[i].msg_len);
+	return n;
+}
+
+int
+kf_udp_listener_poll(kf_udp_listener *l, int timeout_ms, kf_datagram_fn fn, void *ctx, kf_error *err)
+{
+	struct pollfd pfd = {l->fd, POLLIN, 0};
+	int			ready = poll(&pfd, 1, timeout_ms);
+
+	if (ready < 0)
+		return errno == EINTR ? 0 : kf_error_set(err, "waiting for datagrams: %s", strerror(errno));
+	if (ready == 0)
+		return 0;
+	int			total = 0;
+
+	for (int b = 0; b < MAX_BATCHES_PER_POLL; b++)
+	{
+		int			n = receive_batch(l, fn, ctx, err);
+
+		if (n < 0)
+			return -1;
+		total += n;
+		if (n < BATCH)
+			break;
+	}
+	return total;
+}

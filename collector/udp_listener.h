@@ -1,0 +1,32 @@
+/*
+ * udp_listener.h -- the UDP socket kflowd listens on: batched receives (recvmmsg), a large receive
+ * buffer, and a poll timeout so the caller regains control (to flush) even when no packet comes.
+ */
+#ifndef KF_UDP_LISTENER_H
+#define KF_UDP_LISTENER_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "store/store.h"
+
+typedef struct kf_udp_listener kf_udp_listener;
+
+typedef void (*kf_datagram_fn) (void *ctx, kf_addr source, const uint8_t *data, size_t len);
+
+/* Binds "A.B.C.D:PORT" or "[IPV6]:PORT".  The socket asks for a 32 MB receive buffer (best effort). */
+kf_udp_listener *kf_udp_listener_open(const char *address, kf_error *err);
+void		kf_udp_listener_close(kf_udp_listener *l);
+
+/*
+ * Waits up to timeout_ms for datagrams, then reads what is queued (a bounded number of batches)
+ * and calls fn for each.  Returns the number of datagrams read (0 on timeout or when a signal
+ * interrupted the wait), or -1 with a message on a socket error.
+ */
+int			kf_udp_listener_poll(kf_udp_listener *l, int timeout_ms, kf_datagram_fn fn, void *ctx,
+								 kf_error *err);
+
+/* The port actually bound (useful with port 0). */
+uint16_t	kf_udp_listener_port(const kf_udp_listener *l);
+
+#endif							/* KF_UDP_LISTENER_H */

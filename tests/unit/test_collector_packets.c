@@ -1,0 +1,446 @@
+/*
+ * test_collector_packets.c -- decoder behaviour on packets built byte by byte, for cases the real
+ * captures do not isolate: data before its template, two exporters sharing a template id,
+ * sampling from options data / the record / the v5 header, ICMP type and code, enterprise
+ * elements, template withdrawal, malformed sets, and the link layers of the pcap reader.
+ */
+#include "tests/unit/unit.h"
+#include "tests/unit/collector_test_util.h"
+
+#include "collector/collector_log.h"
+#include "collector/flow_sink.h"
+
+static test_flows flows;
+
+/* NetFlow v9 header with the given source id; returns the buffer. */
+static void
+v9_header(test_buf *t, uint32_t unix_secs, uint32_t source_id)
+{
+	t->len = 0;
+	put16(t, 9);
+	put16(t, 1);
+	put32(t, 1000);				/* sysUptime */
+	put32(t, unix_secs);
+	put32(t, 1);				/* sequence */
+	put32(t, source_id);
+}
+
+/* Template 300: IPv4 src (8), IPv4 dst (12), bytes (1, 4 bytes), protocol (4, 1 byte). */
+static void
+v9_template_300_src_first(test_buf *t)
+{
+	size_t		start = t->len;
+
+	put16(t, 0);
+	put16(t, 0);
+	put16(t, 300);
+	put16(t, 4);
+	put16(t, 8); put16(t, 4);
+	put16(t, 12); put16(t, 4);
+	put16(t, 1); put16(t, 4);
+	put16(t, 4); put16(t, 1);
+	patch16(t, start + 2, t->len - start);
+}
+
+/* Template 300 of another exporter: IPv4 dst first, then src, packets (2) instead of bytes. */
+static void
+v9_template_300_dst_first(test_buf *t)
+{
+	size_t		start = t->len;
+
+	put16(t, 0);
+	put16(t, 0);
+	put16(t, 300);
+	put16(t, 4);
+	put16(t, 12); put16(t, 4);
+	put16(t, 8); put16(t, 4);
+	put16(t, 2); put16(t, 4);
+	put16(t, 4); put16(t, 1);
+	patch16(t, start + 2, t->len - start);
+}
+
+/* One data flowset 300 with one 13-byte record (3 bytes of padding to a 4-byte boundary). */
+static void
+v9_data_300(test_buf *t, uint32_t a, uint32_t b, uint32_t counter, uint8_t proto)
+{
+	size_t		start = t->len;
+
+	put16(t, 300);
+	put16(t, 0);
+	put32(t, a);
+	put32(t, b);
+	put32(t, counter);
+	put8(t, proto);
+	put8(t, 0); put8(t, 0); put8(t, 0);
+	patch16(t, start + 2, t->len - start);
+}
+
+static kf_flow_decoder *
+new_decoder(void)
+{
+	flows.count = 0;
+	return kf_flow_decoder_new(test_flows_emit, &flows);
+}
+
+static void
+test_data_before_template(void)
+{
+	kf_flow_decoder *d = new_decoder();
+	kf_addr		exporter = test_parse_addr("192.0.2.1");
+	test_buf	t;
+
+	v9_header(&t, 1700000000, 7);
+	v9_data_300(&t, 0x0a000001, 0x0a000002, 500, 6);
+	CHECK_INT_EQ("data before template: packet accepted", kf_flow_decoder_packet(d, exporter, t.b, t.len, 0), 0);
+	CHECK_INT_EQ("data before template: nothing emitted", flows.count, 0);
+	CHECK_INT_EQ("data before template: drop counted", kf_flow_decoder_totals(d).counts.no_template_drops, 1);
+
+	v9_header(&t, 1700000001, 7);
+	v9_template_300_src_first(&t);
+	v9_data_300(&t, 0x0a000001, 0x0a000002, 500, 6);
+	kf_flow_decoder_packet(d, exporter, t.b, t.len, 0);
+	CHECK_INT_EQ("after template: flow decoded", flows.count, 1);
+	CHECK_STR_EQ("after template: src", test_addr(flows.flows[0].src_addr), "10.0.0.1");
+	CHECK_INT_EQ("after template: bytes", flows.flows[0].in_bytes, 500);
+	CHECK_INT_EQ("after template: padding is not a record", kf_flow_decoder_totals(d).counts.decode_errors, 0);
+
+	/* Same exporter, other source id: the template is not shared. */
+	v9_header(&t, 1700000002, 8);
+	v9_data_300(&t, 0x0a000001, 0x0a000002, 500, 6);
+	kf_flow_decoder_packet(d, exporter, t.b, t.len, 0);
+	CHECK_INT_EQ("other source id: dropped", kf_flow_decoder_totals(d).counts.no_template_drops, 2);
+	kf_flow_decoder_free(d);
+}
+
+static void
+test_two_exporters_same_template_id(void)
+{
+	kf_flow_decoder *d = new_decoder();
+	kf_addr		a = test_parse_addr("192.0.2.1"),
+				b = test_parse_addr("2001:db8::9");
+	test_buf	t;
+
+	v9_header(&t, 1700000000, 0);
+	v9_template_300_src_first(&t);
+	kf_flow_decoder_packet(d, a, t.b, t.len, 0);
+	v9_header(&t, 1700000000, 0);
+	v9_template_300_dst_first(&t);
+	kf_flow_decoder_packet(d, b, t.b, t.len, 0);
+
+	v9_header(&t, 1700000005, 0);
+	v9_data_300(&t, 0x01010101, 0x02020202, 77, 17);
+	kf_flow_decoder_packet(d, a, t.b, t.len, 0);
+	kf_flow_decoder_packet(d, b, t.b, t.len, 0);
+	CHECK_INT_EQ("two exporters: two flows", flows.count, 2);
+	CHECK_STR_EQ("exporter A: src first", test_addr(flows.flows[0].src_addr), "1.1.1.1");
+	CHECK_INT_EQ("exporter A: bytes", flows.flows[0].in_bytes, 77);
+	CHECK_INT_EQ("exporter A: packets", flows.flows[0].in_pkts, 0);
+	CHECK_STR_EQ("exporter B: dst first", test_addr(flows.flows[1].src_addr), "2.2.2.2");
+	CHECK_STR_EQ("exporter B: dst", test_addr(flows.flows[1].dst_addr), "1.1.1.1");
+	CHECK_INT_EQ("exporter B: packets", flows.flows[1].in_pkts, 77);
+	CHECK_STR_EQ("exporter B: identity", test_addr(flows.exporters[1]), "2001:db8::9");
+	CHECK_INT_EQ("two exporters: counted apart", kf_flow_decoder_exporter_count(d), 2);
+	kf_flow_decoder_free(d);
+}
+
+/* IPFIX message header; the length is patched by ipfix_finish. */
+static void
+ipfix_header(test_buf *t, uint32_t export_time, uint32_t domain)
+{
+	t->len = 0;
+	put16(t, 10);
+	put16(t, 0);
+	put32(t, export_time);
+	put32(t, 1);
+	put32(t, domain);
+}
+
+static void
+ipfix_finish(test_buf *t)
+{
+	patch16(t, 2, t->len);
+}
+
+static void
+test_ipfix_sampling_from_options(void)
+{
+	kf_flow_decoder *d = new_decoder();
+	kf_addr		exporter = test_parse_addr("198.51.100.1");
+	test_buf	t;
+
+	ipfix_header(&t, 1700000000, 5);
+	/* options template 400: scope observationDomainId (149, 4), samplingPacketInterval (305, 4) */
+	size_t		set = t.len;
+
+	put16(&t, 3); put16(&t, 0);
+	put16(&t, 400); put16(&t, 2); put16(&t, 1);
+	put16(&t, 149); put16(&t, 4);
+	put16(&t, 305); put16(&t, 4);
+	put16(&t, 0);				/* 2 bytes of set padding */
+	patch16(&t, set + 2, t.len - set);
+	/* template 401: src (8), dst (12), octetDeltaCount (1, 8 bytes), packets (2, 2 bytes: reduced
+	 * size), enterprise element 1 of PEN 9 (4 bytes), sourceTransportPort (7), icmpTypeCodeIPv4 (32),
+	 * samplingInterval (34, 1 byte) */
+	set = t.len;
+	put16(&t, 2); put16(&t, 0);
+	put16(&t, 401); put16(&t, 8);
+	put16(&t, 8); put16(&t, 4);
+	put16(&t, 12); put16(&t, 4);
+	put16(&t, 1); put16(&t, 8);
+	put16(&t, 2); put16(&t, 2);
+	put16(&t, 0x8000 | 1); put16(&t, 4); put32(&t, 9);
+	put16(&t, 7); put16(&t, 2);
+	put16(&t, 32); put16(&t, 2);
+	put16(&t, 34); put16(&t, 1);
+	patch16(&t, set + 2, t.len - set);
+	/* options data: domain 5 samples 1 in 64 */
+	set = t.len;
+	put16(&t, 400); put16(&t, 0);
+	put32(&t, 5); put32(&t, 64);
+	patch16(&t, set + 2, t.len - set);
+	/* data 401: an ICMP echo request without a record sampling rate, then a record with rate 10 */
+	set = t.len;
+	put16(&t, 401); put16(&t, 0);
+	put32(&t, 0xc0000201); put32(&t, 0xc0000202); put_be(&t, 1234, 8); put16(&t, 3);
+	put32(&t, 0xdeadbeef); put16(&t, 0); put16(&t, 0x0800); put8(&t, 0);
+	put32(&t, 0xc0000203); put32(&t, 0xc0000204); put_be(&t, 99, 8); put16(&t, 1);
+	put32(&t, 0); put16(&t, 53); put16(&t, 0); put8(&t, 10);
+	patch16(&t, set + 2, t.len - set);
+	ipfix_finish(&t);
+
+	CHECK_INT_EQ("ipfix synthetic: accepted", kf_flow_decoder_packet(d, exporter, t.b, t.len, 0), 0);
+	CHECK_INT_EQ("ipfix synthetic: two flows", flows.count, 2);
+	CHECK_INT_EQ("ipfix synthetic: no errors", kf_flow_decoder_totals(d).counts.decode_errors, 0);
+	CHECK_INT_EQ("options sampling applies", flows.flows[0].sample_rate, 64);
+	CHECK_INT_EQ("icmp type/code into dst port", flows.flows[0].l4_dst_port, 8 * 256 + 0);
+	CHECK_INT_EQ("8-byte octets", flows.flows[0].in_bytes, 1234);
+	CHECK_INT_EQ("2-byte packets", flows.flows[0].in_pkts, 3);
+	CHECK_INT_EQ("enterprise element ignored", flows.flows[0].l4_src_port, 0);
+	CHECK_INT_EQ("record sampling wins", flows.flows[1].sample_rate, 10);
+	CHECK_INT_EQ("port kept when icmp is zero", flows.flows[1].l4_src_port, 53);
+	CHECK_INT_EQ("ctimestamp is export time", flows.flows[1].ctimestamp, 1700000000);
+
+	/* Withdraw template 401, then its data is a no-template drop. */
+	ipfix_header(&t, 1700000001, 5);
+	set = t.len;
+	put16(&t, 2); put16(&t, 8); put16(&t, 401); put16(&t, 0);
+	set = t.len;
+	put16(&t, 401); put16(&t, 0);
+	put32(&t, 0xc0000201); put32(&t, 0xc0000202); put_be(&t, 1, 8); put16(&t, 1);
+	put32(&t, 0); put16(&t, 0); put16(&t, 0); put8(&t, 0);
+	patch16(&t, set + 2, t.len - set);
+	ipfix_finish(&t);
+	flows.count = 0;
+	kf_flow_decoder_packet(d, exporter, t.b, t.len, 0);
+	CHECK_INT_EQ("withdrawn template: no flow", flows.count, 0);
+	CHECK_INT_EQ("withdrawn template: drop counted", kf_flow_decoder_totals(d).counts.no_template_drops, 1);
+	kf_flow_decoder_free(d);
+}
+
+static void
+test_malformed_sets(void)
+{
+	kf_flow_decoder *d = new_decoder();
+	kf_addr		exporter = test_parse_addr("192.0.2.50");
+	test_buf	t;
+
+	/* A set claiming more bytes than the message holds. */
+	ipfix_header(&t, 1700000000, 0);
+	put16(&t, 2); put16(&t, 400);
+	put16(&t, 500); put16(&t, 1); put16(&t, 8); put16(&t, 4);
+	ipfix_finish(&t);
+	kf_flow_decoder_packet(d, exporter, t.b, t.len, 0);
+	CHECK_INT_EQ("oversized set: error counted", kf_flow_decoder_totals(d).counts.decode_errors, 1);
+	CHECK_INT_EQ("oversized set: template not learnt", kf_template_cache_count(kf_flow_decoder_templates(d)), 0);
+
+	/* A template with more field specifiers than its set holds. */
+	ipfix_header(&t, 1700000000, 0);
+	put16(&t, 2); put16(&t, 12);
+	put16(&t, 500); put16(&t, 3); put16(&t, 8); put16(&t, 4);
+	ipfix_finish(&t);
+	kf_flow_decoder_packet(d, exporter, t.b, t.len, 0);
+	CHECK_INT_EQ("short template: error counted", kf_flow_decoder_totals(d).counts.decode_errors, 2);
+
+	/* A message length beyond the datagram: rejected. */
+	ipfix_header(&t, 1700000000, 0);
+	ipfix_finish(&t);
+	patch16(&t, 2, 100);
+	CHECK_INT_EQ("ipfix length beyond datagram rejected", kf_flow_decoder_packet(d, exporter, t.b, t.len, 0), -1);
+
+	/* Unknown version. */
+	test_buf	v1 = {{0, 1, 0, 0}, 24};
+
+	CHECK_INT_EQ("version 1 rejected", kf_flow_decoder_packet(d, exporter, v1.b, v1.len, 0), -1);
+
+	/* Variable-length field whose length runs past the set: the record is dropped. */
+	ipfix_header(&t, 1700000000, 0);
+	size_t		set = t.len;
+
+	put16(&t, 2); put16(&t, 0);
+	put16(&t, 600); put16(&t, 2); put16(&t, 8); put16(&t, 4); put16(&t, 82); put16(&t, 0xffff);
+	patch16(&t, set + 2, t.len - set);
+	set = t.len;
+	put16(&t, 600); put16(&t, 0);
+	put32(&t, 0x0a000001); put8(&t, 3); put8(&t, 'e'); put8(&t, 't'); put8(&t, 'h');
+	put32(&t, 0x0a000002); put8(&t, 200); put8(&t, 'x');
+	patch16(&t, set + 2, t.len - set);
+	ipfix_finish(&t);
+	flows.count = 0;
+	kf_flow_decoder_packet(d, exporter, t.b, t.len, 0);
+	CHECK_INT_EQ("varlen overrun: first record kept", flows.count, 1);
+	/* errors so far: oversized set, short template, message length beyond the datagram, and this */
+	CHECK_INT_EQ("varlen overrun: error counted", kf_flow_decoder_totals(d).counts.decode_errors, 4);
+	kf_flow_decoder_free(d);
+}
+
+/* The cache refuses what exceeds its per-exporter and total limits, and still replaces. */
+static void
+test_template_limits(void)
+{
+	kf_template_cache *tc = kf_template_cache_new();
+	static kf_template_field fields[KF_TEMPLATE_MAX_FIELDS];
+	kf_template_key key = {test_parse_addr("192.0.2.1"), 0, 0, 10};
+	int			refused = 0;
+
+	for (int i = 0; i < KF_TEMPLATE_MAX_FIELDS; i++)
+		fields[i] = (kf_template_field) {8, 4, 0};
+	for (uint32_t id = 256; id < 256 + KF_TEMPLATES_PER_EXPORTER + 10; id++)
+	{
+		key.template_id = (uint16_t) id;
+		refused += kf_template_cache_put(tc, &key, fields, 1, 0, false) < 0;
+	}
+	CHECK_INT_EQ("per-exporter limit", refused, 10);
+	key.template_id = 300;
+	CHECK_INT_EQ("replacing within the limit", kf_template_cache_put(tc, &key, fields, 2, 0, false), 0);
+	CHECK_INT_EQ("too many fields refused", kf_template_cache_put(tc, &key, fields, KF_TEMPLATE_MAX_FIELDS + 1, 0, false), -1);
+	key.template_id = 255;
+	CHECK_INT_EQ("id below 256 refused", kf_template_cache_put(tc, &key, fields, 1, 0, false), -1);
+
+	/* 512-field templates from many exporters hit the total byte limit. */
+	size_t		stored = 0;
+
+	for (uint32_t e = 0; e < 10; e++)
+	{
+		key.exporter = kf_addr_from_v4(0x0a000000 + e);
+		for (uint32_t id = 256; id < 256 + KF_TEMPLATES_PER_EXPORTER; id++)
+		{
+			key.template_id = (uint16_t) id;
+			stored += kf_template_cache_put(tc, &key, fields, KF_TEMPLATE_MAX_FIELDS, 0, false) == 0;
+		}
+	}
+	size_t		per_template = sizeof(kf_template) + KF_TEMPLATE_MAX_FIELDS * sizeof(kf_template_field);
+
+	CHECK("total bytes bounded", stored * per_template <= KF_TEMPLATE_MAX_BYTES && stored > 0 &&
+		  stored < 10 * KF_TEMPLATES_PER_EXPORTER);
+	kf_template_cache_free(tc);
+}
+
+static void
+test_sample_scale(void)
+{
+	CHECK_INT_EQ("scale by 100", kf_sample_scale(1500, 100), 150000);
+	CHECK_INT_EQ("scale by 1", kf_sample_scale(1500, 1), 1500);
+	CHECK_INT_EQ("scale clamps", kf_sample_scale(INT64_MAX / 2 + 1, 2), INT64_MAX);
+	CHECK_INT_EQ("scale at the limit", kf_sample_scale(INT64_MAX / 4, 4), INT64_MAX / 4 * 4);
+}
+
+/* IPv4 + UDP header (20 + 8 bytes) from 203.0.113.9:777 with payload "\0\x05". */
+static void
+ipv4_udp(test_buf *t, uint16_t frag_field)
+{
+	put8(t, 0x45); put8(t, 0); put16(t, 20 + 8 + 2);
+	put16(t, 0); put16(t, frag_field);
+	put8(t, 64); put8(t, 17); put16(t, 0);
+	put32(t, 0xcb007109); put32(t, 0x7f000001);
+	put16(t, 777); put16(t, 2055); put16(t, 10); put16(t, 0);
+	put8(t, 0); put8(t, 5);
+}
+
+static void
+test_link_layers(void)
+{
+	test_buf	t;
+	kf_udp_payload p;
+
+	/* Ethernet with an 802.1ad outer and an 802.1Q inner tag, and trailer padding */
+	t.len = 0;
+	for (int i = 0; i < 12; i++)
+		put8(&t, 0);
+	put16(&t, 0x88a8); put16(&t, 100); put16(&t, 0x8100); put16(&t, 200); put16(&t, 0x0800);
+	ipv4_udp(&t, 0);
+	put32(&t, 0);
+	CHECK_INT_EQ("qinq ethernet: udp", kf_link_extract_udp(1, t.b, t.len, &p), KF_FRAME_UDP);
+	CHECK_STR_EQ("qinq ethernet: exporter", test_addr(p.src), "203.0.113.9");
+	CHECK_INT_EQ("qinq ethernet: payload cut at udp length", p.len, 2);
+	CHECK_INT_EQ("qinq ethernet: payload", p.data[1], 5);
+
+	/* Linux cooked v1 (DLT 113): protocol in bytes 14-15 */
+	t.len = 0;
+	for (int i = 0; i < 14; i++)
+		put8(&t, 0);
+	put16(&t, 0x0800);
+	ipv4_udp(&t, 0);
+	CHECK_INT_EQ("sll: udp", kf_link_extract_udp(113, t.b, t.len, &p), KF_FRAME_UDP);
+
+	/* Linux cooked v2 (DLT 276): protocol first, 20-byte header */
+	t.len = 0;
+	put16(&t, 0x0800);
+	for (int i = 0; i < 18; i++)
+		put8(&t, 0);
+	ipv4_udp(&t, 0);
+	CHECK_INT_EQ("sll2: udp", kf_link_extract_udp(276, t.b, t.len, &p), KF_FRAME_UDP);
+
+	/* BSD loopback (DLT 0): AF_INET in little-endian host order */
+	t.len = 0;
+	put8(&t, 2); put8(&t, 0); put8(&t, 0); put8(&t, 0);
+	ipv4_udp(&t, 0);
+	CHECK_INT_EQ("null: udp", kf_link_extract_udp(0, t.b, t.len, &p), KF_FRAME_UDP);
+
+	/* Raw IP (DLT 12), a non-first fragment (offset 185 * 8) */
+	t.len = 0;
+	ipv4_udp(&t, 185);
+	CHECK_INT_EQ("raw: non-first fragment", kf_link_extract_udp(12, t.b, t.len, &p), KF_FRAME_FRAGMENT);
+
+	/* Raw IPv6 with a hop-by-hop header before UDP */
+	t.len = 0;
+	put32(&t, 0x60000000); put16(&t, 8 + 8 + 2); put8(&t, 0); put8(&t, 64);
+	put32(&t, 0x20010db8); put32(&t, 0); put32(&t, 0); put32(&t, 7);
+	put32(&t, 0); put32(&t, 0); put32(&t, 0); put32(&t, 1);
+	put8(&t, 17); put8(&t, 0); put16(&t, 0); put32(&t, 0);
+	put16(&t, 777); put16(&t, 4739); put16(&t, 10); put16(&t, 0);
+	put8(&t, 0); put8(&t, 10);
+	CHECK_INT_EQ("ipv6 ext header: udp", kf_link_extract_udp(12, t.b, t.len, &p), KF_FRAME_UDP);
+	CHECK_STR_EQ("ipv6 ext header: exporter", test_addr(p.src), "2001:db8::7");
+	CHECK_INT_EQ("ipv6 ext header: payload", p.len == 2 ? p.data[1] : -1, 10);
+
+	/* Every prefix of the QinQ frame parses without reading past it */
+	t.len = 0;
+	for (int i = 0; i < 12; i++)
+		put8(&t, 0);
+	put16(&t, 0x8100); put16(&t, 1); put16(&t, 0x0800);
+	ipv4_udp(&t, 0);
+	int			udp = 0;
+
+	for (size_t len = 0; len < t.len; len++)
+	{
+		kf_frame_result r = kf_link_extract_udp(1, t.b, len, &p);
+
+		udp += r == KF_FRAME_UDP && p.data + p.len <= t.b + len;
+	}
+	/* only the prefixes cutting into the 2-byte payload still hold a (shortened) UDP payload */
+	CHECK_INT_EQ("frame prefixes: only complete headers parse", udp, 2);
+}
+
+int
+main(void)
+{
+	kf_log_set_quiet(true);
+	test_data_before_template();
+	test_two_exporters_same_template_id();
+	test_ipfix_sampling_from_options();
+	test_malformed_sets();
+	test_template_limits();
+	test_sample_scale();
+	test_link_layers();
+	UNIT_EXIT();
+}
