@@ -166,6 +166,19 @@ pick_protocol_and_ports(rng *r, gen_flow *f)
 	}
 }
 
+/*
+ * Keeps GRE and SMTP flows on IPv4.  The spam-reflection queries group by ipv4_src_addr /
+ * ipv4_dst_addr, which are NULL for IPv6 flows, so IPv6 GRE senders and IPv6 SMTP receivers would
+ * form one NULL group that passes both HAVING conditions.  Deciding after the protocol is drawn
+ * leaves the random stream unchanged.
+ */
+static void
+keep_gre_and_smtp_on_ipv4(gen_flow *f)
+{
+	if (f->protocol == PROTO_GRE || (f->protocol == PROTO_TCP && (f->src_port == 25 || f->dst_port == 25)))
+		f->is_ipv6 = false;
+}
+
 /* Keeps background hosts from ever both receiving sport-25 TCP and sending GRE (see header). */
 static void
 separate_smtp_receivers_from_gre_senders(gen_flow *f, endpoint *src, endpoint *dst)
@@ -189,6 +202,7 @@ traffic_background_flow(const traffic_model *m, rng *r, int64_t ts, uint32_t dev
 	f->device_id = device;
 	f->is_ipv6 = wants_ipv6 && flowgen_device_has_ipv6(m->cfg, device);
 	pick_protocol_and_ports(r, f);
+	keep_gre_and_smtp_on_ipv4(f);
 
 	endpoint	src = inbound ? other : internal;
 	endpoint	dst = inbound ? internal : other;
