@@ -1,0 +1,244 @@
+/*
+ * agg_order.c -- HAVING, ordering and OFFSET/LIMIT over the merged groups.  With LIMIT n OFFSET m
+ * and an ORDER BY, only the first n + m groups matter, so a max-heap of that many groups (the
+ * worst on top) is kept while the groups stream by, and only the heap is sorted at the end.
+ */
+#include "engine/agg_order.h"
+
+#include <stdlib.h>
+
+/* ------------------------------------------------------------------ values */
+
+static agg_value
+key_value(const agg_table *t, uint32_t index, uint32_t group)
+{
+	const agg_key_plan *k = &t->plan->keys[index];
+	const uint64_t *w = &t->keys[(size_t) group * t->key_words + k->word];
+	agg_value	v = {.kind = k->kind};
+
+	if (k->kind == KF_V_INT)
+		v.i = (int64_t) w[0];
+	else if (k->kind == KF_V_STR)
+		v.str = agg_string_get(&t->plan->strings, w[0]);
+	else if (k->nullable && w[0] == AGG_NULL_WORD && w[1] == AGG_NULL_WORD)
+		v.null = true;
+	else
+		v.addr = (kf_addr) {w[0], w[1]};
+	return v;
+}
+
+static agg_value
+aggregate_value(const agg_table *t, uint32_t index, uint32_t group)
+{
+	const agg_item_plan *p = &t->plan->aggs[index];
+	const agg_states *s = &t->states[index];
+	agg_value	v = {.kind = KF_V_INT};
+
+	switch (p->func)
+	{
+		case KF_AGG_COUNT_STAR:
+		case KF_AGG_COUNT:
+			v.i = s->counts[group];
+			return v;
+		case KF_AGG_COUNT_DISTINCT:
+			v.i = agg_distinct_count(&s->sets[group]);
+			return v;
+		case KF_AGG_SUM:
+			v.null = t->rows == 0;	/* the column is never NULL; only a grand total can have no rows */
+			v.i = agg_sum_of(s, group);
+			return v;
+		case KF_AGG_MIN:
+		case KF_AGG_MAX:
+			break;
+	}
+	v.kind = p->kind;
+	v.null = s->counts[group] == 0;
+	if (v.null)
+		return v;
+	if (p->kind == KF_V_INT)
+		v.i = s->ints[group];
+	else if (p->kind == KF_V_ADDR)
+		v.addr = s->addrs[group];
+	else
+		v.str = agg_string_get(&t->plan->strings, (uint64_t) s->ints[group]);
+	return v;
+}
+
+agg_value
+agg_output_value(const agg_table *t, kf_output_ref ref, uint32_t group)
+{
+	return ref.is_agg ? aggregate_value(t, ref.index, group) : key_value(t, ref.index, group);
+}
+
+/* Compares two non-NULL values of one kind. */
+static int
+value_cmp(const agg_value *a, const agg_value *b)
+{
+	if (a->kind == KF_V_INT)
+		return (a->i > b->i) - (a->i < b->i);
+	if (a->kind == KF_V_ADDR)
+		return agg_inet_cmp(a->addr, b->addr);
+	return agg_string_cmp(a->str, b->str);
+}
+
+/* ------------------------------------------------------------------ HAVING */
+
+static bool
+int_satisfies(__int128 v, kf_cmp_op op, __int128 c)
+{
+	switch (op)
+	{
+		case KF_OP_EQ:
+			return v == c;
+		case KF_OP_NE:
+			return v != c;
+		case KF_OP_LT:
+			return v < c;
+		case KF_OP_LE:
+			return v <= c;
+		case KF_OP_GT:
+			return v > c;
+		case KF_OP_GE:
+			return v >= c;
+	}
+	return false;
+}
+
+static bool
+passes_having(const agg_table *t, uint32_t group)
+{
+	for (uint32_t h = 0; h < t->plan->nhaving; h++)
+	{
+		const kf_having_item *item = &t->plan->having[h];
+		agg_value	v = agg_output_value(t, item->ref, group);
+
+		if (v.null || !int_satisfies(v.i, item->op, item->value))
+			return false;
+	}
+	return true;
+}
+
+/* ------------------------------------------------------------------ ORDER BY */
+
+/* <0 when group a comes before group b in the requested order. */
+static int
+order_cmp(const void *pa, const void *pb, void *context)
+{
+	const agg_table *t = context;
+	uint32_t	a = *(const uint32_t *) pa,
+				b = *(const uint32_t *) pb;
+
+	for (uint32_t o = 0; o < t->plan->norder; o++)
+	{
+		const kf_order_item *item = &t->plan->order[o];
+		agg_value	va = agg_output_value(t, item->ref, a);
+		agg_value	vb = agg_output_value(t, item->ref, b);
+
+		if (va.null || vb.null)
+		{
+			if (va.null && vb.null)
+				continue;
+			return va.null == item->nulls_first ? -1 : 1;
+		}
+		int			c = value_cmp(&va, &vb);
+
+		if (c != 0)
+			return item->descending ? -c : c;
+	}
+	return 0;
+}
+
+/* Restores the max-heap property below position i. */
+static void
+sift_down(uint32_t *heap, size_t n, size_t i, const agg_table *t)
+{
+	for (;;)
+	{
+		size_t		worst = i,
+					l = 2 * i + 1,
+					r = l + 1;
+
+		if (l < n && order_cmp(&heap[l], &heap[worst], (void *) t) > 0)
+			worst = l;
+		if (r < n && order_cmp(&heap[r], &heap[worst], (void *) t) > 0)
+			worst = r;
+		if (worst == i)
+			return;
+		uint32_t	tmp = heap[i];
+
+		heap[i] = heap[worst];
+		heap[worst] = tmp;
+		i = worst;
+	}
+}
+
+static void
+sift_up(uint32_t *heap, size_t i, const agg_table *t)
+{
+	while (i > 0)
+	{
+		size_t		parent = (i - 1) / 2;
+
+		if (order_cmp(&heap[i], &heap[parent], (void *) t) <= 0)
+			return;
+		uint32_t	tmp = heap[i];
+
+		heap[i] = heap[parent];
+		heap[parent] = tmp;
+		i = parent;
+	}
+}
+
+/* Keeps the first `keep` groups in order among candidates[0..n), in place; returns how many. */
+static size_t
+top_n(uint32_t *candidates, size_t n, size_t keep, const agg_table *t)
+{
+	size_t		size = 0;
+
+	for (size_t i = 0; i < n; i++)
+	{
+		uint32_t	g = candidates[i];
+
+		if (size < keep)
+		{
+			candidates[size] = g;
+			sift_up(candidates, size++, t);
+		}
+		else if (order_cmp(&g, &candidates[0], (void *) t) < 0)
+		{
+			candidates[0] = g;
+			sift_down(candidates, size, 0, t);
+		}
+	}
+	return size;
+}
+
+int
+agg_order_rows(const agg_table *t, uint32_t **rows, uint32_t *nrows, kf_error *err)
+{
+	const agg_plan *plan = t->plan;
+	uint32_t   *list = malloc(sizeof(uint32_t) * ((size_t) t->ngroups + 1));
+	size_t		n = 0;
+
+	if (list == NULL)
+		return kf_error_set(err, "out of memory for %u result groups", t->ngroups);
+	for (uint32_t g = 0; g < t->ngroups; g++)
+		if (passes_having(t, g))
+			list[n++] = g;
+	uint64_t	wanted = plan->has_limit && plan->limit <= UINT64_MAX - plan->offset ? plan->limit + plan->offset : UINT64_MAX;
+
+	if (plan->norder > 0 && wanted < n)
+		n = top_n(list, n, (size_t) wanted, t);
+	if (plan->norder > 0)
+		qsort_r(list, n, sizeof(uint32_t), order_cmp, (void *) t);
+	size_t		first = plan->offset < n ? (size_t) plan->offset : n;
+	size_t		count = n - first;
+
+	if (plan->has_limit && plan->limit < count)
+		count = (size_t) plan->limit;
+	for (size_t i = 0; i < count; i++)
+		list[i] = list[first + i];
+	*rows = list;
+	*nrows = (uint32_t) count;
+	return 0;
+}
