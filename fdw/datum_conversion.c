@@ -42,9 +42,12 @@ kf_batch_prepare_text_cache(KfScanState *state)
 	}
 }
 
-/* addr_to_inet builds a host inet value from a kf_addr. */
-static Datum
-addr_to_inet(kf_addr addr)
+/*
+ * kf_addr_to_inet builds an inet value from a kf_addr: a host address (masklen -1) or the
+ * address with the given mask length (the bits are kept as they are).
+ */
+Datum
+kf_addr_to_inet(kf_addr addr, int masklen)
 {
 	inet	   *result = (inet *) palloc0(sizeof(inet));
 	unsigned char *bytes = ip_addr(result);
@@ -54,7 +57,7 @@ addr_to_inet(kf_addr addr)
 		uint32		v4 = (uint32) addr.lo;
 
 		ip_family(result) = PGSQL_AF_INET;
-		ip_bits(result) = 32;
+		ip_bits(result) = masklen < 0 ? 32 : masklen;
 		bytes[0] = (v4 >> 24) & 0xff;
 		bytes[1] = (v4 >> 16) & 0xff;
 		bytes[2] = (v4 >> 8) & 0xff;
@@ -63,7 +66,7 @@ addr_to_inet(kf_addr addr)
 	else
 	{
 		ip_family(result) = PGSQL_AF_INET6;
-		ip_bits(result) = 128;
+		ip_bits(result) = masklen < 0 ? 128 : masklen;
 		for (int i = 0; i < 8; i++)
 		{
 			bytes[i] = (addr.hi >> (56 - 8 * i)) & 0xff;
@@ -74,9 +77,9 @@ addr_to_inet(kf_addr addr)
 	return InetPGetDatum(result);
 }
 
-/* int_to_datum converts an engine integer for a column of type typid. */
-static Datum
-int_to_datum(int64 value, Oid typid, kf_ecol ecol)
+/* kf_int_to_datum converts an engine integer to type typid; column names it in errors. */
+Datum
+kf_int_to_datum(int64 value, Oid typid, const char *column)
 {
 	if (typid == TIMESTAMPTZOID)
 		return TimestampTzGetDatum((value - KF_UNIX_TO_PG_EPOCH_SECS) * USECS_PER_SEC);
@@ -86,7 +89,7 @@ int_to_datum(int64 value, Oid typid, kf_ecol ecol)
 			ereport(ERROR,
 					(errcode(ERRCODE_NUMERIC_VALUE_OUT_OF_RANGE),
 					 errmsg("value " INT64_FORMAT " of column \"%s\" is out of range for type integer",
-							value, kf_ecol_describe(ecol)->name),
+							value, column),
 					 errhint("Declare the column as bigint.")));
 		return Int32GetDatum((int32) value);
 	}
@@ -133,15 +136,15 @@ kf_store_batch_row(KfScanState *state, TupleTableSlot *slot, uint32 row)
 		switch (kf_ecol_describe(state->cols[j])->kind)
 		{
 			case KF_V_INT:
-				values[attno - 1] = int_to_datum(col->ints[row],
-												 state->columns->type_of_attno[attno - 1],
-												 state->cols[j]);
+				values[attno - 1] = kf_int_to_datum(col->ints[row],
+													state->columns->type_of_attno[attno - 1],
+													kf_ecol_describe(state->cols[j])->name);
 				break;
 			case KF_V_ADDR:
 				if (col->nulls != NULL && col->nulls[row])
 					isnull[attno - 1] = true;
 				else
-					values[attno - 1] = addr_to_inet(col->addrs[row]);
+					values[attno - 1] = kf_addr_to_inet(col->addrs[row], -1);
 				break;
 			case KF_V_STR:
 				values[attno - 1] = text_datum(state, j, col->codes[row]);

@@ -26,7 +26,6 @@
 #include "optimizer/optimizer.h"
 
 #define KF_EST_BYTES_PER_ROW 16.0
-#define KF_ENGINE_ROW_COST_FACTOR 0.05
 #define KF_DEFAULT_STORED_ROWS 1000.0
 
 /* stored_bytes sums the sizes of the parts of the table; -1 if they cannot be listed. */
@@ -86,12 +85,13 @@ kf_estimate_costs(PlannerInfo *root, RelOptInfo *baserel, KfRelInfo *info)
 	QualCost	local_cost;
 	Cost		run_cost;
 
-	engine_rows = clamp_row_est(info->stored_rows *
+	info->engine_rows = engine_rows = clamp_row_est(info->stored_rows *
 								clauselist_selectivity(root, info->pushed_conds, baserel->relid,
 													   JOIN_INNER, NULL));
 	cost_qual_eval(&local_cost, info->local_conds, root);
 
-	info->startup_cost = 10.0 + local_cost.startup + baserel->reltarget->cost.startup;
+	info->startup_cost = KF_SCAN_STARTUP_COST + local_cost.startup +
+		baserel->reltarget->cost.startup;
 	run_cost = seq_page_cost * info->stored_pages;
 	run_cost += cpu_tuple_cost * KF_ENGINE_ROW_COST_FACTOR * info->stored_rows;
 	run_cost += (cpu_tuple_cost + local_cost.per_tuple) * engine_rows;

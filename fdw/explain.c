@@ -24,7 +24,7 @@ explain_filter(KfScanState *state, ExplainState *es)
 	kf_pred    *pred;
 
 	ctx.deparse_cxt = es->deparse_cxt;
-	pred = kf_build_scan_pred(state, &ctx);
+	pred = kf_build_pushed_pred(state->pushed_clauses, state->columns, &ctx);
 	if (pred != NULL)
 		ExplainPropertyText("Kentik Filter", kf_format_pred_for_display(&ctx, pred), es);
 }
@@ -71,6 +71,11 @@ kf_explain_foreign_scan(ForeignScanState *node, ExplainState *es)
 {
 	KfScanState *state = (KfScanState *) node->fdw_state;
 
+	if (((ForeignScan *) node->ss.ps.plan)->scan.scanrelid == 0)
+	{
+		kf_explain_aggregate_scan(node, es);
+		return;
+	}
 	if (es->verbose)
 	{
 		if (state->options.device_id == 0)
@@ -82,4 +87,71 @@ kf_explain_foreign_scan(ForeignScanState *node, ExplainState *es)
 	}
 	if (es->analyze)
 		explain_stats(state, es);
+}
+
+/* explain_aggregate_stats shows the engine's counters of a pushed aggregation. */
+static void
+explain_aggregate_stats(KfAggScanState *state, ExplainState *es)
+{
+	kf_agg_stats total = state->last_stats;
+
+	if (state->agg != NULL)
+	{
+		const kf_agg_stats *current = kf_agg_get_stats(state->agg);
+
+		total.scan.parts_listed += current->scan.parts_listed;
+		total.scan.parts_skipped += current->scan.parts_skipped;
+		total.scan.blocks_total += current->scan.blocks_total;
+		total.scan.blocks_skipped += current->scan.blocks_skipped;
+		total.scan.rows_scanned += current->scan.rows_scanned;
+		total.groups += current->groups;
+		total.threads_used = Max(total.threads_used, current->threads_used);
+	}
+	ExplainPropertyInteger("Kentik Parts", NULL, (int64) total.scan.parts_listed, es);
+	ExplainPropertyInteger("Kentik Parts Skipped", NULL, (int64) total.scan.parts_skipped, es);
+	ExplainPropertyInteger("Kentik Blocks", NULL, (int64) total.scan.blocks_total, es);
+	ExplainPropertyInteger("Kentik Blocks Skipped", NULL, (int64) total.scan.blocks_skipped, es);
+	ExplainPropertyInteger("Kentik Rows Scanned", NULL, (int64) total.scan.rows_scanned, es);
+	ExplainPropertyInteger("Kentik Groups", NULL, (int64) total.groups, es);
+	ExplainPropertyInteger("Kentik Threads", NULL, (int64) total.threads_used, es);
+}
+
+/*
+ * kf_explain_aggregate_scan shows a pushed aggregation: the relation, and under VERBOSE the
+ * engine's filter and native plan (keys, aggregates, having, order, limit) from kf_agg_format.
+ */
+void
+kf_explain_aggregate_scan(ForeignScanState *node, ExplainState *es)
+{
+	KfAggScanState *state = (KfAggScanState *) node->fdw_state;
+
+	ExplainPropertyText("Relations", psprintf("Aggregate on (%s)", state->relname), es);
+	if (es->verbose)
+	{
+		KfTranslateContext ctx = {0};
+		kf_pred    *pred;
+		kf_agg_spec spec;
+		char		small[1024];
+		size_t		len;
+		char	   *text = small;
+
+		if (state->options.device_id == 0)
+			ExplainPropertyText("Kentik Device", "all", es);
+		else
+			ExplainPropertyInteger("Kentik Device", NULL, state->options.device_id, es);
+		ctx.deparse_cxt = es->deparse_cxt;
+		pred = kf_build_pushed_pred(state->where_clauses, state->columns, &ctx);
+		if (pred != NULL)
+			ExplainPropertyText("Kentik Filter", kf_format_pred_for_display(&ctx, pred), es);
+		kf_build_agg_spec(state, &spec);
+		len = kf_agg_format(&spec, small, sizeof(small));
+		if (len >= sizeof(small))
+		{
+			text = palloc(len + 1);
+			kf_agg_format(&spec, text, len + 1);
+		}
+		ExplainPropertyText("Kentik Aggregation", text, es);
+	}
+	if (es->analyze)
+		explain_aggregate_stats(state, es);
 }

@@ -3,8 +3,9 @@
  * kentik_fdw.c
  *		  Entry points of the kentik_fdw extension: the FDW handler and the GUCs.
  *
- * The callbacks themselves live in files named after their concern (planner.c, scan.c,
- * explain.c, import_schema.c); this file only wires them into an FdwRoutine.
+ * The callbacks themselves live in files named after their concern (planner.c, upper_paths.c,
+ * scan.c, aggregate_scan.c, explain.c, import_schema.c); this file only wires them into an
+ * FdwRoutine.
  *
  *-------------------------------------------------------------------------
  */
@@ -20,6 +21,11 @@ PG_MODULE_MAGIC;
 
 /* kentik_fdw.enable_pushdown: off makes every WHERE clause local (for differential tests). */
 bool		kf_enable_pushdown = true;
+
+/* Finer switches for the upper-path pushdown (upper_paths.c) and the engine's group memory. */
+bool		kf_enable_aggregate_pushdown = true;
+bool		kf_enable_order_pushdown = true;
+int			kf_max_group_memory_mb = 1024;
 
 void		_PG_init(void);
 
@@ -40,6 +46,32 @@ _PG_init(void)
 							 PGC_USERSET,
 							 0,
 							 NULL, NULL, NULL);
+	DefineCustomBoolVariable("kentik_fdw.enable_aggregate_pushdown",
+							 "Pushes GROUP BY, aggregates and HAVING into the kentik_fdw scan engine.",
+							 "Needs kentik_fdw.enable_pushdown as well.",
+							 &kf_enable_aggregate_pushdown,
+							 true,
+							 PGC_USERSET,
+							 0,
+							 NULL, NULL, NULL);
+	DefineCustomBoolVariable("kentik_fdw.enable_order_pushdown",
+							 "Pushes ORDER BY and LIMIT/OFFSET of a pushed aggregation into the engine.",
+							 NULL,
+							 &kf_enable_order_pushdown,
+							 true,
+							 PGC_USERSET,
+							 0,
+							 NULL, NULL, NULL);
+	DefineCustomIntVariable("kentik_fdw.max_group_memory",
+							"Memory the engine may use for the groups of one pushed aggregation.",
+							"A query needing more fails instead of exhausting the server's memory.",
+							&kf_max_group_memory_mb,
+							1024,
+							1,
+							1024 * 1024,
+							PGC_USERSET,
+							GUC_UNIT_MB,
+							NULL, NULL, NULL);
 	kf_define_reference_time_guc();
 	MarkGUCPrefixReserved("kentik_fdw");
 }
@@ -55,6 +87,7 @@ kentik_fdw_handler(PG_FUNCTION_ARGS)
 	routine->GetForeignRelSize = kf_get_foreign_rel_size;
 	routine->GetForeignPaths = kf_get_foreign_paths;
 	routine->GetForeignPlan = kf_get_foreign_plan;
+	routine->GetForeignUpperPaths = kf_get_foreign_upper_paths;
 	routine->BeginForeignScan = kf_begin_foreign_scan;
 	routine->IterateForeignScan = kf_iterate_foreign_scan;
 	routine->ReScanForeignScan = kf_rescan_foreign_scan;

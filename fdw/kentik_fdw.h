@@ -6,13 +6,18 @@
  * The extension is split by concern: kentik_fdw.c (handler, GUCs), options.c, import_schema.c,
  * kentik_time.c (the time dialect), column_map.c (table columns -> engine columns),
  * qual_pushdown.c (WHERE clauses -> kf_pred), planner.c and estimates.c (planning), scan.c
- * (executor callbacks), datum_conversion.c (engine values -> Datums) and explain.c.
+ * (executor callbacks), datum_conversion.c (engine values -> Datums) and explain.c.  Pushed
+ * aggregation: upper_paths.c (GROUP BY / ORDER BY / LIMIT paths and their plan),
+ * aggregate_targets.c (what the engine can compute), agg_plan_list.c (the plan in fdw_private),
+ * aggregate_scan.c (executor) and aggregate_datums.c (result rows -> Datums).
  *
  * Planner state lives in one KfRelInfo per base relation (baserel->fdw_private).  What the
  * executor needs is passed through ForeignScan.fdw_private as a List indexed by
  * KfScanPrivateIndex (so it survives copyObject), and the pushed clauses themselves travel in
  * ForeignScan.fdw_exprs so that setrefs fixes their Vars and Params like any other expression;
- * they are translated again into a kf_pred tree when the scan starts.
+ * they are translated again into a kf_pred tree when the scan starts.  A pushed aggregation
+ * (a ForeignScan without scan relation) keeps its WHERE clauses in fdw_private instead, because
+ * their Vars are not in its fdw_scan_tlist; only their Params go to fdw_exprs.
  *
  *-------------------------------------------------------------------------
  */
@@ -21,6 +26,7 @@
 
 #include "postgres.h"
 
+#include "engine/aggregate.h"
 #include "engine/engine.h"
 #include "commands/explain.h"
 #include "nodes/execnodes.h"
@@ -36,6 +42,9 @@
 
 /* GUCs (kentik_fdw.c) */
 extern bool kf_enable_pushdown;
+extern bool kf_enable_aggregate_pushdown;
+extern bool kf_enable_order_pushdown;
+extern int	kf_max_group_memory_mb;
 
 /* ---------------------------------------------------------------- options.c */
 
@@ -91,14 +100,24 @@ typedef struct KfTranslateContext
 } KfTranslateContext;
 
 extern kf_pred *kf_translate_clause(KfTranslateContext *ctx, Expr *clause);
+extern bool kf_plain_column(KfColumnMap *columns, Node *node, kf_ecol *ecol);
 extern kf_pred *kf_pred_and(List *preds);
 extern char *kf_format_pred_for_display(KfTranslateContext *ctx, const kf_pred *pred);
 
 /* ---------------------------------------------------------------- planning */
 
+/* What a RelOptInfo's fdw_private holds: a base relation's KfRelInfo or an upper KfUpperInfo. */
+typedef enum KfRelKind
+{
+	KF_REL_BASE,
+	KF_REL_UPPER
+} KfRelKind;
+
 /* Planner state of one foreign base relation (baserel->fdw_private). */
 typedef struct KfRelInfo
 {
+	KfRelKind	kind;			/* KF_REL_BASE */
+	Oid			foreigntableid;
 	KfTableOptions options;
 	KfColumnMap *columns;
 	List	   *pushed_conds;	/* RestrictInfos translated into the kf_pred tree */
@@ -106,6 +125,7 @@ typedef struct KfRelInfo
 	Bitmapset  *attrs_used;		/* attnos (offset by FirstLowInvalidHeapAttributeNumber) */
 	double		stored_rows;	/* estimated rows in the parts the scan may read */
 	double		stored_pages;	/* their size in blocks */
+	double		engine_rows;	/* estimated rows the pushed conditions keep */
 	Cost		startup_cost;
 	Cost		total_cost;
 } KfRelInfo;
@@ -117,6 +137,10 @@ typedef enum KfScanPrivateIndex
 	KF_PRIVATE_COUNT
 } KfScanPrivateIndex;
 
+/* Cost of opening an engine scan, and of the engine filtering a row (share of cpu_tuple_cost). */
+#define KF_SCAN_STARTUP_COST 10.0
+#define KF_ENGINE_ROW_COST_FACTOR 0.05
+
 extern void kf_estimate_rel_size(PlannerInfo *root, RelOptInfo *baserel, KfRelInfo *info);
 extern void kf_estimate_costs(PlannerInfo *root, RelOptInfo *baserel, KfRelInfo *info);
 
@@ -125,6 +149,83 @@ extern void kf_get_foreign_paths(PlannerInfo *root, RelOptInfo *baserel, Oid for
 extern ForeignScan *kf_get_foreign_plan(PlannerInfo *root, RelOptInfo *baserel, Oid foreigntableid,
 										ForeignPath *best_path, List *tlist, List *scan_clauses,
 										Plan *outer_plan);
+
+/* ---------------------------------------------------------------- upper-path pushdown */
+
+/* How one aggregate output of a pushed aggregation is made from the engine's aggregates. */
+typedef enum KfOutputKind
+{
+	KF_OUT_COUNT,				/* count(*), count(col), count(DISTINCT col): bigint */
+	KF_OUT_SUM_INT8,			/* sum(int4): bigint */
+	KF_OUT_SUM_NUMERIC,			/* sum(int8): numeric */
+	KF_OUT_AVG,					/* avg(int): numeric_div(sum, count), engine aggregates agg and agg + 1 */
+	KF_OUT_VALUE				/* min/max: the column's own type */
+} KfOutputKind;
+
+typedef struct KfAggOutput
+{
+	KfOutputKind kind;
+	int			agg;			/* (first) engine aggregate */
+	Oid			typid;			/* result type */
+} KfAggOutput;
+
+/*
+ * Everything a pushed aggregation needs besides the WHERE clauses: the engine's keys, aggregates,
+ * HAVING, order and limit, and how the scan tuple (keys, then outputs) is made from the result.
+ */
+typedef struct KfAggPlan
+{
+	int			nkeys;
+	kf_group_key *keys;
+	Oid		   *key_types;		/* result type of each key */
+	int		   *key_masklens;	/* ADDR keys: mask length of the returned inet, -1 = host */
+	int			nouts;
+	KfAggOutput *outs;
+	int			naggs;
+	kf_agg_item *aggs;
+	int			nhaving;
+	kf_having_item *having;
+	int			norder;
+	kf_order_item *order;
+	bool		has_limit;
+	uint64		limit;
+	uint64		offset;
+} KfAggPlan;
+
+/* Planner state of a grouped, ordered or final relation pushed to the engine. */
+typedef struct KfUpperInfo
+{
+	KfRelKind	kind;			/* KF_REL_UPPER */
+	UpperRelationKind stage;
+	RelOptInfo *baserel;
+	KfRelInfo  *base;
+	List	   *tlist;			/* fdw_scan_tlist: keys, then aggregate outputs */
+	List	   *local_having;	/* HAVING conjuncts PostgreSQL evaluates on the scan's rows */
+	KfAggPlan	plan;
+	double		groups;			/* estimated groups before HAVING */
+	double		rows;			/* estimated rows of this stage's result */
+} KfUpperInfo;
+
+/* Indexes into ForeignScan.fdw_private of a pushed aggregation (scanrelid 0). */
+typedef enum KfAggPrivateIndex
+{
+	KF_AGG_PRIVATE_TABLE,		/* OidList: the foreign table */
+	KF_AGG_PRIVATE_WHERE,		/* List of the pushed WHERE clauses */
+	KF_AGG_PRIVATE_PLAN,		/* KfAggPlan flattened by kf_agg_plan_to_list */
+	KF_AGG_PRIVATE_COUNT
+} KfAggPrivateIndex;
+
+extern void kf_get_foreign_upper_paths(PlannerInfo *root, UpperRelationKind stage,
+									   RelOptInfo *input_rel, RelOptInfo *output_rel, void *extra);
+extern bool kf_grouping_ok(PlannerInfo *root, KfUpperInfo *info, PathTarget *target,
+						   Node *having_qual);
+extern bool kf_order_item_for_expr(KfUpperInfo *info, Expr *expr, Oid opfamily, Oid collation,
+								   kf_output_ref *ref);
+extern ForeignScan *kf_get_upper_plan(PlannerInfo *root, RelOptInfo *upperrel, List *tlist,
+									  Plan *outer_plan);
+extern kf_having_item *kf_alloc_having_items(int n);
+extern List *kf_agg_plan_to_list(const KfAggPlan *plan);
+extern void kf_agg_plan_from_list(List *list, KfAggPlan *plan);
 
 /* ---------------------------------------------------------------- execution */
 
@@ -152,12 +253,42 @@ extern void kf_begin_foreign_scan(ForeignScanState *node, int eflags);
 extern TupleTableSlot *kf_iterate_foreign_scan(ForeignScanState *node);
 extern void kf_rescan_foreign_scan(ForeignScanState *node);
 extern void kf_end_foreign_scan(ForeignScanState *node);
-extern kf_pred *kf_build_scan_pred(KfScanState *state, KfTranslateContext *ctx);
+extern kf_pred *kf_build_pushed_pred(List *clauses, KfColumnMap *columns, KfTranslateContext *ctx);
+extern void kf_check_data_dir(const char *data_dir);
 
 extern void kf_batch_prepare_text_cache(KfScanState *state);
 extern void kf_store_batch_row(KfScanState *state, TupleTableSlot *slot, uint32 row);
 
+extern Datum kf_int_to_datum(int64 value, Oid typid, const char *column);
+extern Datum kf_addr_to_inet(kf_addr addr, int masklen);
+
 extern void kf_explain_foreign_scan(ForeignScanState *node, ExplainState *es);
+
+/* Executor state of a pushed aggregation. */
+typedef struct KfAggScanState
+{
+	KfTableOptions options;
+	KfColumnMap *columns;
+	char	   *relname;
+	List	   *where_clauses;
+	KfAggPlan	plan;
+	MemoryContext scan_cxt;		/* owns the engine aggregation (reset callback ends it) */
+	MemoryContext spec_cxt;		/* the spec of the current run */
+	MemoryContext row_cxt;		/* Datums of the current row */
+	kf_agg	   *agg;			/* NULL before the first fetch and after the end */
+	bool		finished;
+	kf_agg_batch batch;
+	uint32		next_row;
+	kf_agg_stats last_stats;	/* counters of runs already ended (rescans add up) */
+} KfAggScanState;
+
+extern void kf_begin_aggregate_scan(ForeignScanState *node, int eflags);
+extern TupleTableSlot *kf_iterate_aggregate_scan(ForeignScanState *node);
+extern void kf_rescan_aggregate_scan(ForeignScanState *node);
+extern void kf_end_aggregate_scan(ForeignScanState *node);
+extern void kf_explain_aggregate_scan(ForeignScanState *node, ExplainState *es);
+extern void kf_build_agg_spec(KfAggScanState *state, kf_agg_spec *spec);
+extern void kf_store_agg_row(KfAggScanState *state, TupleTableSlot *slot, uint32 row);
 
 /* ---------------------------------------------------------------- import_schema.c */
 

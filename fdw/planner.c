@@ -2,7 +2,8 @@
  *
  * planner.c
  *		  Planner callbacks: splits the WHERE clauses into pushed and local ones, estimates the
- *		  relation and builds the ForeignScan plan node.
+ *		  relation and builds the ForeignScan plan node (upper_paths.c builds those of
+ *		  pushed aggregations).
  *
  * The split is decided once, in GetForeignRelSize, and kept in the relation's KfRelInfo so that
  * paths and the plan agree.  The pushed clauses go to the plan's fdw_exprs (setrefs then fixes
@@ -53,6 +54,8 @@ kf_get_foreign_rel_size(PlannerInfo *root, RelOptInfo *baserel, Oid foreigntable
 	Relation	rel;
 	ListCell   *lc;
 
+	info->kind = KF_REL_BASE;
+	info->foreigntableid = foreigntableid;
 	baserel->fdw_private = info;
 	kf_get_table_options(foreigntableid, &info->options);
 	rel = table_open(foreigntableid, NoLock);
@@ -117,6 +120,8 @@ kf_get_foreign_plan(PlannerInfo *root, RelOptInfo *baserel, Oid foreigntableid,
 	List	   *fdw_private;
 	ListCell   *lc;
 
+	if (IS_UPPER_REL(baserel))
+		return kf_get_upper_plan(root, baserel, tlist, outer_plan);
 	foreach(lc, scan_clauses)
 	{
 		RestrictInfo *rinfo = lfirst_node(RestrictInfo, lc);

@@ -151,6 +151,23 @@ column_ref(KfTranslateContext *ctx, Node *node, KfColumnRef *col)
 	return true;
 }
 
+/*
+ * kf_plain_column tells whether node is a column of the table (or a kentik_time read as int8) and
+ * which engine column it is; the aggregate pushdown recognises its operands with it.
+ */
+bool
+kf_plain_column(KfColumnMap *columns, Node *node, kf_ecol *ecol)
+{
+	KfTranslateContext ctx = {0};
+	KfColumnRef col;
+
+	ctx.columns = columns;
+	if (!column_ref(&ctx, node, &col))
+		return false;
+	*ecol = col.ecol;
+	return true;
+}
+
 /* operand_is_stable tells whether a non-Const operand can be evaluated once per scan. */
 static bool
 operand_is_stable(Node *node)

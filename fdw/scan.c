@@ -59,17 +59,24 @@ scan_context_reset(void *arg)
 
 /*
  * kf_begin_foreign_scan prepares the scan state: options, column mapping and memory contexts.
+ * A plan without a scan relation is a pushed aggregation (aggregate_scan.c).
  */
 void
 kf_begin_foreign_scan(ForeignScanState *node, int eflags)
 {
 	ForeignScan *plan = (ForeignScan *) node->ss.ps.plan;
 	Relation	rel = node->ss.ss_currentRelation;
-	KfScanState *state = palloc0(sizeof(KfScanState));
+	KfScanState *state;
 	MemoryContextCallback *callback;
 	ListCell   *lc;
 	int			j = 0;
 
+	if (plan->scan.scanrelid == 0)
+	{
+		kf_begin_aggregate_scan(node, eflags);
+		return;
+	}
+	state = palloc0(sizeof(KfScanState));
 	node->fdw_state = state;
 	kf_get_table_options(RelationGetRelid(rel), &state->options);
 	state->columns = kf_build_column_map(rel);
@@ -95,15 +102,18 @@ kf_begin_foreign_scan(ForeignScanState *node, int eflags)
 	MemoryContextRegisterResetCallback(state->scan_cxt, callback);
 }
 
-/* kf_build_scan_pred translates the pushed clauses with their values for this execution. */
+/*
+ * kf_build_pushed_pred translates the pushed WHERE clauses with their values for this execution
+ * (or for display, when ctx does not build values).
+ */
 kf_pred *
-kf_build_scan_pred(KfScanState *state, KfTranslateContext *ctx)
+kf_build_pushed_pred(List *clauses, KfColumnMap *columns, KfTranslateContext *ctx)
 {
 	List	   *preds = NIL;
 	ListCell   *lc;
 
-	ctx->columns = state->columns;
-	foreach(lc, state->pushed_clauses)
+	ctx->columns = columns;
+	foreach(lc, clauses)
 	{
 		kf_pred    *pred = kf_translate_clause(ctx, (Expr *) lfirst(lc));
 
@@ -115,11 +125,11 @@ kf_build_scan_pred(KfScanState *state, KfTranslateContext *ctx)
 }
 
 /*
- * check_data_dir raises an error when the data directory is missing: the engine would list no
+ * kf_check_data_dir raises an error when the data directory is missing: the engine would list no
  * parts and the table would silently look empty.
  */
-static void
-check_data_dir(const char *data_dir)
+void
+kf_check_data_dir(const char *data_dir)
 {
 	struct stat st;
 
@@ -142,13 +152,13 @@ start_engine_scan(KfScanState *state, ForeignScanState *node)
 	kf_scan_spec spec = {0};
 	kf_error	err;
 
-	check_data_dir(state->options.data_dir);
+	kf_check_data_dir(state->options.data_dir);
 	ctx.build_values = true;
 	ctx.econtext = node->ss.ps.ps_ExprContext;
 	ctx.parent = &node->ss.ps;
 	spec.data_dir = state->options.data_dir;
 	spec.device_id = state->options.device_id;
-	spec.where = kf_build_scan_pred(state, &ctx);
+	spec.where = kf_build_pushed_pred(state->pushed_clauses, state->columns, &ctx);
 	spec.ncols = (uint32) state->ncols;
 	spec.cols = state->cols;
 	state->scan = kf_scan_begin(&spec, &err);
@@ -200,6 +210,8 @@ kf_iterate_foreign_scan(ForeignScanState *node)
 	TupleTableSlot *slot = node->ss.ss_ScanTupleSlot;
 	MemoryContext old;
 
+	if (((ForeignScan *) node->ss.ps.plan)->scan.scanrelid == 0)
+		return kf_iterate_aggregate_scan(node);
 	if (state->scan == NULL && !state->finished)
 		start_engine_scan(state, node);
 	while (!state->finished && state->next_row >= state->batch.nrows)
@@ -222,6 +234,11 @@ kf_rescan_foreign_scan(ForeignScanState *node)
 {
 	KfScanState *state = (KfScanState *) node->fdw_state;
 
+	if (((ForeignScan *) node->ss.ps.plan)->scan.scanrelid == 0)
+	{
+		kf_rescan_aggregate_scan(node);
+		return;
+	}
 	end_engine_scan(state);
 	MemoryContextReset(state->batch_cxt);
 	state->finished = false;
@@ -235,6 +252,11 @@ kf_end_foreign_scan(ForeignScanState *node)
 {
 	KfScanState *state = (KfScanState *) node->fdw_state;
 
+	if (((ForeignScan *) node->ss.ps.plan)->scan.scanrelid == 0)
+	{
+		kf_end_aggregate_scan(node);
+		return;
+	}
 	if (state == NULL || state->scan_cxt == NULL)
 		return;					/* EXPLAIN without ANALYZE */
 	end_engine_scan(state);
