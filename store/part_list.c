@@ -4,8 +4,10 @@
  * Walks DIR/data/dev-<ID>/<HOUR>/ and prunes by device and time using names alone: an hour
  * directory covers [HOUR, HOUR + 3599] and a part name carries its min and max ctimestamp, so
  * nothing outside the range is opened.  Names that do not match the patterns exactly, which
- * includes every dot-file (parts still being written), are ignored.  A directory that vanishes
- * during the walk is skipped, not an error.
+ * includes every dot-file (parts still being written, hour directories dropped by retention), are
+ * ignored.  A directory that vanishes during the walk is skipped, not an error.  Within an hour
+ * directory, parts covered by a merged part are left out (the listing rule of part_coverage.h), so
+ * a snapshot taken while the compactor merges holds every row exactly once.
  */
 #include <dirent.h>
 #include <errno.h>
@@ -14,6 +16,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "store/part_coverage.h"
 #include "store/part_format.h"
 
 /* Parses exactly len decimal digits (1..18 of them) into *out. */
@@ -45,38 +48,6 @@ parse_device_dir(const char *name, uint32_t *id)
 		v == 0 || v > UINT32_MAX)
 		return false;
 	*id = (uint32_t) v;
-	return true;
-}
-
-/* "p-<MINTS>-<MAXTS>-<hex token>.kfp" with MINTS <= MAXTS. */
-static bool
-parse_part_name(const char *name, int64_t *min_ts, int64_t *max_ts)
-{
-	size_t		len = strlen(name);
-	size_t		suffix_len = strlen(KF_PART_SUFFIX);
-
-	if (len < 2 + suffix_len || strncmp(name, "p-", 2) != 0 ||
-		strcmp(name + len - suffix_len, KF_PART_SUFFIX) != 0)
-		return false;
-
-	const char *p = name + 2;
-	const char *end = name + len - suffix_len;
-	const char *dash1 = memchr(p, '-', (size_t) (end - p));
-	const char *dash2 = dash1 ? memchr(dash1 + 1, '-', (size_t) (end - dash1 - 1)) : NULL;
-	uint64_t	lo,
-				hi;
-
-	if (dash2 == NULL || dash2 + 1 == end ||
-		!parse_decimal(p, (size_t) (dash1 - p), &lo) ||
-		!parse_decimal(dash1 + 1, (size_t) (dash2 - dash1 - 1), &hi) || lo > hi)
-		return false;
-	for (const char *t = dash2 + 1; t < end; t++)
-	{
-		if (!((*t >= '0' && *t <= '9') || (*t >= 'a' && *t <= 'f')))
-			return false;
-	}
-	*min_ts = (int64_t) lo;
-	*max_ts = (int64_t) hi;
 	return true;
 }
 
@@ -121,34 +92,31 @@ typedef struct list_filter
 	int64_t		max_ts;
 } list_filter;
 
+/* Appends the visible parts of one hour directory that overlap the range. */
 static int
 list_hour_dir(const char *hour_path, uint32_t device_id, const list_filter *filter, kf_part_list *out,
 			  size_t *cap, kf_error *err)
 {
-	DIR		   *dir;
+	kf_hour_state state;
 
-	if (open_dir(hour_path, &dir, err) != 0)
+	if (kf_hour_state_read(hour_path, false, &state, err) != 0)
 		return -1;
-	if (dir == NULL)
-		return 0;
 
 	int			rc = 0;
-	struct dirent *de;
 
-	while (rc == 0 && (de = readdir(dir)) != NULL)
+	for (size_t i = 0; rc == 0 && i < state.count; i++)
 	{
-		int64_t		lo,
-					hi;
+		const kf_hour_part *p = &state.parts[i];
 		char		path[PATH_MAX];
 
-		if (!parse_part_name(de->d_name, &lo, &hi) || hi < filter->min_ts || lo > filter->max_ts)
+		if (p->hidden || p->max_ts < filter->min_ts || p->min_ts > filter->max_ts)
 			continue;
-		if (snprintf(path, sizeof(path), "%s/%s", hour_path, de->d_name) >= (int) sizeof(path))
-			rc = kf_error_set(err, "%s/%s: path too long", hour_path, de->d_name);
-		else if (append_part(out, cap, path, device_id, lo, hi) != 0)
+		if (snprintf(path, sizeof(path), "%s/%s", hour_path, p->name) >= (int) sizeof(path))
+			rc = kf_error_set(err, "%s/%s: path too long", hour_path, p->name);
+		else if (append_part(out, cap, path, device_id, p->min_ts, p->max_ts) != 0)
 			rc = kf_error_set(err, "%s: out of memory listing parts", hour_path);
 	}
-	closedir(dir);
+	kf_hour_state_free(&state);
 	return rc;
 }
 

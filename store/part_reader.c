@@ -276,7 +276,12 @@ open_and_verify(kf_part_reader *r, kf_error *err)
 	uint8_t		header[KF_HEADER_SIZE];
 	uint64_t	footer_len = 0;
 
-	if ((r->fd = open(r->path, O_RDONLY | O_CLOEXEC)) < 0)
+	/* Compaction and retention delete parts only a grace period after hiding them from new
+	 * listings, so a part listed but gone means the query outlived that period. */
+	if ((r->fd = open(r->path, O_RDONLY | O_CLOEXEC)) < 0 && errno == ENOENT)
+		return kf_error_set(err, "%s: the part no longer exists: the data changed under a long-running "
+							"query (parts are merged and dropped while it ran); run it again", r->path);
+	if (r->fd < 0)
 		return kf_error_set(err, "%s: cannot open: %s", r->path, strerror(errno));
 	if (fstat(r->fd, &st) != 0)
 		return kf_error_set(err, "%s: cannot stat: %s", r->path, strerror(errno));
