@@ -1,5 +1,5 @@
 /*
- * flow_decode.h -- what every flow-export decoder (NetFlow v5, v9, IPFIX) hands back.
+ * flow_decode.h -- what every flow-export decoder (NetFlow v5, v9, IPFIX, sFlow v5) hands back.
  *
  * Decoders are functions of the packet bytes (plus, for v9 and IPFIX, the template cache): they
  * emit kf_flow values through a callback and add to counters, and never touch sockets, files or
@@ -25,7 +25,9 @@ typedef struct kf_decode_counts
 	uint64_t	no_template_drops;	/* data sets dropped because their template was unknown */
 	uint64_t	templates;		/* template records accepted (incl. options templates) */
 	uint64_t	options_records;	/* options data records read (sampling information) */
-	uint64_t	non_flow_records;	/* data records of templates without any address field */
+	uint64_t	non_flow_records;	/* data records of templates without any address field, sFlow
+									 * flow samples without a packet header or IP record */
+	uint64_t	counter_samples;	/* sFlow counter samples (read later into interface counters) */
 } kf_decode_counts;
 
 /* Where one packet's results go. */
@@ -36,6 +38,8 @@ typedef struct kf_decode_out
 	void	   *emit_ctx;
 	int64_t		now;			/* wall-clock seconds, only for log rate limiting */
 	kf_decode_counts *counts;
+	int64_t		received;		/* when the packet arrived (capture time for pcaps), epoch seconds:
+								 * the flow time of exports that carry none (sFlow) */
 } kf_decode_out;
 
 /* Reads a big-endian unsigned integer of 1..8 bytes (the usual widths without a loop). */

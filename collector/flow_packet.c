@@ -1,6 +1,9 @@
 /*
  * flow_packet.c -- version dispatch and per-exporter counters (see flow_packet.h).
  *
+ * NetFlow and IPFIX start with a 16-bit version (5, 9, 10); sFlow v5 with a 32-bit version 5, so
+ * its first two bytes are 0 and it can never be taken for NetFlow v5.
+ *
  * Exporter counters live in a fixed array found through a small open-addressed index; when it is
  * full, further exporters share the last slot (shown as "other exporters"), so hostile traffic
  * from many source addresses cannot grow memory.
@@ -16,6 +19,7 @@
 #include "collector/ipfix.h"
 #include "collector/netflow_v5.h"
 #include "collector/netflow_v9.h"
+#include "collector/sflow_v5.h"
 
 #define INDEX_SLOTS (KF_MAX_EXPORTER_STATS * 2)
 #define OVERFLOW_SLOT (KF_MAX_EXPORTER_STATS - 1)
@@ -99,29 +103,56 @@ note_rejected(kf_exporter_stats *st, uint64_t version, size_t len, int64_t now)
 	{
 		char		addr[KF_ADDR_TEXT_MAX];
 
-		kf_log("exporter %s: %zu-byte packet with version field %llu rejected (not a valid NetFlow v5/v9/IPFIX packet; further rejects are counted, not logged, for a minute)",
+		kf_log("exporter %s: %zu-byte packet with version field %llu rejected (not a valid NetFlow v5/v9/IPFIX or sFlow v5 packet; further rejects are counted, not logged, for a minute)",
 			   kf_addr_format(st->exporter, addr, sizeof(addr)), len, (unsigned long long) version);
+	}
+}
+
+kf_export_kind
+kf_flow_export_kind(const uint8_t *buf, size_t len)
+{
+	switch (len >= 2 ? kf_read_be(buf, 2) : UINT64_MAX)
+	{
+		case 5:
+			return KF_EXPORT_NETFLOW_V5;
+		case 9:
+			return KF_EXPORT_NETFLOW_V9;
+		case 10:
+			return KF_EXPORT_IPFIX;
+		case 0:
+			return kf_sflow_v5_recognised(buf, len) ? KF_EXPORT_SFLOW_V5 : KF_EXPORT_UNKNOWN;
+		default:
+			return KF_EXPORT_UNKNOWN;
 	}
 }
 
 int
 kf_flow_decoder_packet(kf_flow_decoder *d, kf_addr exporter, const uint8_t *buf, size_t len, int64_t now)
 {
+	return kf_flow_decoder_packet_at(d, exporter, buf, len, now, now);
+}
+
+int
+kf_flow_decoder_packet_at(kf_flow_decoder *d, kf_addr exporter, const uint8_t *buf, size_t len, int64_t now,
+						  int64_t received)
+{
 	kf_exporter_stats *st = stats_for(d, exporter);
-	kf_decode_out out = {exporter, d->emit, d->emit_ctx, now, &st->counts};
-	uint64_t	version = len >= 2 ? kf_read_be(buf, 2) : 0;
+	kf_decode_out out = {exporter, d->emit, d->emit_ctx, now, &st->counts, received};
 	int			rc;
 
-	switch (version)
+	switch (kf_flow_export_kind(buf, len))
 	{
-		case 5:
+		case KF_EXPORT_NETFLOW_V5:
 			rc = kf_netflow_v5_decode(buf, len, &out);
 			break;
-		case 9:
+		case KF_EXPORT_NETFLOW_V9:
 			rc = kf_netflow_v9_decode(d->templates, buf, len, &out);
 			break;
-		case 10:
+		case KF_EXPORT_IPFIX:
 			rc = kf_ipfix_decode(d->templates, buf, len, &out);
+			break;
+		case KF_EXPORT_SFLOW_V5:
+			rc = kf_sflow_v5_decode(buf, len, &out);
 			break;
 		default:
 			rc = -1;
@@ -130,7 +161,7 @@ kf_flow_decoder_packet(kf_flow_decoder *d, kf_addr exporter, const uint8_t *buf,
 	if (rc == 0)
 		st->packets++;
 	else
-		note_rejected(st, version, len, now);
+		note_rejected(st, len >= 2 ? kf_read_be(buf, 2) : 0, len, now);
 	return rc;
 }
 
@@ -145,6 +176,7 @@ add_counts(kf_exporter_stats *sum, const kf_exporter_stats *s)
 	sum->counts.templates += s->counts.templates;
 	sum->counts.options_records += s->counts.options_records;
 	sum->counts.non_flow_records += s->counts.non_flow_records;
+	sum->counts.counter_samples += s->counts.counter_samples;
 }
 
 kf_exporter_stats
@@ -179,11 +211,12 @@ kf_flow_decoder_templates(kf_flow_decoder *d)
 static void
 log_stats(const char *who, const kf_exporter_stats *s)
 {
-	kf_log("%s: %llu packets, %llu flows, %llu rejected packets, %llu decode errors, %llu no-template drops, %llu templates, %llu options records, %llu non-flow records",
+	kf_log("%s: %llu packets, %llu flows, %llu rejected packets, %llu decode errors, %llu no-template drops, %llu templates, %llu options records, %llu non-flow records, %llu sFlow counter samples",
 		   who, (unsigned long long) s->packets, (unsigned long long) s->counts.flows,
 		   (unsigned long long) s->rejected, (unsigned long long) s->counts.decode_errors,
 		   (unsigned long long) s->counts.no_template_drops, (unsigned long long) s->counts.templates,
-		   (unsigned long long) s->counts.options_records, (unsigned long long) s->counts.non_flow_records);
+		   (unsigned long long) s->counts.options_records, (unsigned long long) s->counts.non_flow_records,
+		   (unsigned long long) s->counts.counter_samples);
 }
 
 void

@@ -1,8 +1,8 @@
 /*
  * flow_packet.h -- the entry point for one received flow-export payload: dispatches on the version
- * field (5, 9, 10) to the decoders, owns the template cache, and keeps per-exporter counters for
- * the exit summary.  Used identically by the UDP listener, the pcap reader, the tests and the fuzz
- * harness.
+ * field (NetFlow 5, 9, IPFIX 10, sFlow 5) to the decoders, owns the template cache, and keeps
+ * per-exporter counters for the exit summary.  Used identically by the UDP listener, the pcap
+ * reader, the tests and the fuzz harness.
  */
 #ifndef KF_FLOW_PACKET_H
 #define KF_FLOW_PACKET_H
@@ -15,7 +15,7 @@ typedef struct kf_exporter_stats
 {
 	kf_addr		exporter;
 	uint64_t	packets;		/* payloads accepted as flow exports */
-	uint64_t	rejected;		/* payloads that were not a valid v5/v9/IPFIX packet */
+	uint64_t	rejected;		/* payloads that were not a valid v5/v9/IPFIX/sFlow packet */
 	kf_decode_counts counts;
 } kf_exporter_stats;
 
@@ -26,13 +26,33 @@ typedef struct kf_flow_decoder kf_flow_decoder;
 kf_flow_decoder *kf_flow_decoder_new(kf_flow_emit_fn emit, void *emit_ctx);
 void		kf_flow_decoder_free(kf_flow_decoder *d);
 
+/* The export formats kflowd decodes, as recognised by a payload's first bytes. */
+typedef enum kf_export_kind
+{
+	KF_EXPORT_UNKNOWN,
+	KF_EXPORT_NETFLOW_V5,
+	KF_EXPORT_NETFLOW_V9,
+	KF_EXPORT_IPFIX,
+	KF_EXPORT_SFLOW_V5
+} kf_export_kind;
+
+/* What buf looks like (header bytes only; the decoders check the rest). */
+kf_export_kind kf_flow_export_kind(const uint8_t *buf, size_t len);
+
 /*
- * Decodes one UDP payload from exporter.  Returns 0 when it was a NetFlow v5/v9/IPFIX packet with
- * a valid header (its flows were emitted, malformed parts counted), -1 when it was not (counted as
- * rejected).  now is wall-clock seconds, used for rate-limited logging only.
+ * Decodes one UDP payload from exporter.  Returns 0 when it was a NetFlow v5/v9/IPFIX or sFlow v5
+ * packet with a valid header (its flows were emitted, malformed parts counted), -1 when it was
+ * not (counted as rejected).  now is wall-clock seconds, used for rate-limited logging only.
  */
 int			kf_flow_decoder_packet(kf_flow_decoder *d, kf_addr exporter, const uint8_t *buf, size_t len,
 								   int64_t now);
+
+/*
+ * The same with the time the payload was received (pcaps: its capture time), in epoch seconds:
+ * the flow time of exports that carry none (sFlow).  kf_flow_decoder_packet uses now for it.
+ */
+int			kf_flow_decoder_packet_at(kf_flow_decoder *d, kf_addr exporter, const uint8_t *buf, size_t len,
+									  int64_t now, int64_t received);
 
 /* Sums of all exporters' counters. */
 kf_exporter_stats kf_flow_decoder_totals(const kf_flow_decoder *d);

@@ -3,6 +3,8 @@
  *
  *   kflowd --data-dir DIR --listen 127.0.0.1:2055 [--tags FILE] [--devices FILE]
  *       receives NetFlow v5 / v9 / IPFIX on one UDP port until SIGTERM or SIGINT;
+ *   kflowd --data-dir DIR [--listen ADDRESS:PORT] --sflow-listen 0.0.0.0:6343 ...
+ *       receives sFlow v5 on a second port (alone or beside --listen), in the same loop;
  *   kflowd --data-dir DIR --read-pcap FILE [--tags FILE] [--devices FILE]
  *       ingests the flow exports in a capture file and exits once everything is flushed.
  *
@@ -22,6 +24,7 @@
 #include "collector/device_registry.h"
 #include "collector/flow_packet.h"
 #include "collector/flow_sink.h"
+#include "collector/maintenance_options.h"
 #include "collector/pcap_reader.h"
 #include "collector/tags.h"
 #include "collector/udp_listener.h"
@@ -32,9 +35,11 @@ typedef struct options
 {
 	const char *data_dir;
 	const char *listen;
+	const char *sflow_listen;
 	const char *read_pcap;
 	const char *tags;
 	const char *devices;
+	kf_maintenance_config maintenance;	/* compaction and retention while listening */
 } options;
 
 /* Everything both modes share. */
@@ -44,7 +49,7 @@ typedef struct collector
 	kf_device_registry *registry;
 	kf_flow_sink *sink;
 	kf_flow_decoder *decoder;
-	uint64_t	other_udp;		/* pcap mode: UDP payloads that are not v5/v9/IPFIX */
+	uint64_t	other_udp;		/* pcap mode: UDP payloads that are not v5/v9/IPFIX/sFlow */
 } collector;
 
 static volatile sig_atomic_t stop_requested;
@@ -61,7 +66,11 @@ usage(FILE *out)
 {
 	fprintf(out,
 			"usage: kflowd --data-dir DIR --listen ADDRESS:PORT [--tags FILE] [--devices FILE]\n"
-			"       kflowd --data-dir DIR --read-pcap FILE [--tags FILE] [--devices FILE]\n");
+			"       kflowd --data-dir DIR --read-pcap FILE [--tags FILE] [--devices FILE]\n"
+			"  --sflow-listen ADDRESS:PORT  receive sFlow v5 on this UDP port too (usually 6343; default\n"
+			"                               none); may replace --listen.  Every port takes every format\n"
+			"                               (recognised by content), and --read-pcap finds sFlow on any port\n");
+	kf_maintenance_usage(out);
 }
 
 /* Returns 0, 1 for --help, or -1 for bad usage. */
@@ -71,29 +80,36 @@ parse_options(int argc, char **argv, options *o)
 	static const struct option longopts[] = {
 		{"data-dir", required_argument, NULL, 'd'},
 		{"listen", required_argument, NULL, 'l'},
+		{"sflow-listen", required_argument, NULL, 'S'},
 		{"read-pcap", required_argument, NULL, 'r'},
 		{"tags", required_argument, NULL, 't'},
 		{"devices", required_argument, NULL, 'D'},
 		{"help", no_argument, NULL, 'h'},
+		KF_MAINTENANCE_LONGOPTS,
 		{NULL, 0, NULL, 0}
 	};
 	int			c;
 
 	memset(o, 0, sizeof(*o));
+	kf_maintenance_defaults(&o->maintenance);
 	while ((c = getopt_long(argc, argv, "", longopts, NULL)) != -1)
 	{
 		switch (c)
 		{
 			case 'd': o->data_dir = optarg; break;
 			case 'l': o->listen = optarg; break;
+			case 'S': o->sflow_listen = optarg; break;
 			case 'r': o->read_pcap = optarg; break;
 			case 't': o->tags = optarg; break;
 			case 'D': o->devices = optarg; break;
 			case 'h': return 1;
-			default: return -1;
+			default:
+				if (kf_maintenance_option(c, optarg, &o->maintenance) <= 0)
+					return -1;
+				break;
 		}
 	}
-	if (optind != argc || !o->data_dir || !o->listen == !o->read_pcap)
+	if (optind != argc || !o->data_dir || !(o->listen || o->sflow_listen) == !o->read_pcap)
 		return -1;
 	return 0;
 }
@@ -159,14 +175,13 @@ static void
 on_pcap_payload(void *ctx, const kf_udp_payload *p)
 {
 	collector  *c = ctx;
-	uint64_t	version = p->len >= 2 ? ((uint64_t) p->data[0] << 8 | p->data[1]) : 0;
 
-	if (version != 5 && version != 9 && version != 10)
+	if (kf_flow_export_kind(p->data, p->len) == KF_EXPORT_UNKNOWN)
 	{
 		c->other_udp++;
 		return;
 	}
-	kf_flow_decoder_packet(c->decoder, p->src, p->data, p->len, (int64_t) time(NULL));
+	kf_flow_decoder_packet_at(c->decoder, p->src, p->data, p->len, (int64_t) time(NULL), p->captured);
 }
 
 static int
@@ -180,7 +195,7 @@ run_pcap(collector *c, const char *path)
 
 	if (rc < 0)
 		kf_log("%s", err.msg);
-	kf_log("summary, capture %s: %llu frames, %llu UDP, %llu UDP but not NetFlow/IPFIX, %llu non-UDP, %llu non-first fragments skipped, %llu malformed",
+	kf_log("summary, capture %s: %llu frames, %llu UDP, %llu UDP but not NetFlow/IPFIX/sFlow, %llu non-UDP, %llu non-first fragments skipped, %llu malformed",
 		   path, (unsigned long long) stats.frames, (unsigned long long) stats.udp,
 		   (unsigned long long) c->other_udp, (unsigned long long) stats.not_udp,
 		   (unsigned long long) stats.fragments, (unsigned long long) stats.malformed);
@@ -197,9 +212,46 @@ on_datagram(void *ctx, kf_addr source, const uint8_t *data, size_t len)
 	kf_flow_decoder_packet(c->decoder, source, data, len, (int64_t) time(NULL));
 }
 
-/* Receives until SIGTERM / SIGINT, flushing on the way; takes ownership of l. */
+/* The sockets of listen mode: --listen and --sflow-listen, each optional. */
+typedef struct listeners
+{
+	kf_udp_listener *sockets[2];
+	const char *addresses[2];
+	size_t		count;
+} listeners;
+
+static void
+listeners_close(listeners *ls)
+{
+	for (size_t i = 0; i < ls->count; i++)
+		kf_udp_listener_close(ls->sockets[i]);
+	ls->count = 0;
+}
+
+/* Binds every address given; returns 0, or -1 with nothing left open. */
 static int
-run_listener(collector *c, kf_udp_listener *l, const char *address)
+listeners_open(listeners *ls, const options *o, kf_error *err)
+{
+	const char *wanted[2] = {o->listen, o->sflow_listen};
+
+	memset(ls, 0, sizeof(*ls));
+	for (size_t i = 0; i < 2; i++)
+	{
+		if (!wanted[i])
+			continue;
+		if (!(ls->sockets[ls->count] = kf_udp_listener_open(wanted[i], err)))
+		{
+			listeners_close(ls);
+			return -1;
+		}
+		ls->addresses[ls->count++] = wanted[i];
+	}
+	return 0;
+}
+
+/* Receives until SIGTERM / SIGINT, flushing on the way; takes ownership of ls. */
+static int
+run_listener(collector *c, listeners *ls)
 {
 	kf_error	err;
 	struct sigaction sa;
@@ -208,12 +260,13 @@ run_listener(collector *c, kf_udp_listener *l, const char *address)
 	sa.sa_handler = on_stop_signal;		/* no SA_RESTART: poll returns at once */
 	sigaction(SIGTERM, &sa, NULL);
 	sigaction(SIGINT, &sa, NULL);
-	kf_log("listening on %s (UDP port %u)", address, kf_udp_listener_port(l));
+	for (size_t i = 0; i < ls->count; i++)
+		kf_log("listening on %s (UDP port %u)", ls->addresses[i], kf_udp_listener_port(ls->sockets[i]));
 	int			rc = 0;
 
 	while (!stop_requested)
 	{
-		if (kf_udp_listener_poll(l, POLL_TIMEOUT_MS, on_datagram, c, &err) < 0)
+		if (kf_udp_listeners_poll(ls->sockets, ls->count, POLL_TIMEOUT_MS, on_datagram, c, &err) < 0)
 		{
 			kf_log("%s", err.msg);
 			rc = -1;
@@ -221,7 +274,7 @@ run_listener(collector *c, kf_udp_listener *l, const char *address)
 		}
 		kf_flow_sink_tick(c->sink, monotonic_seconds());
 	}
-	kf_udp_listener_close(l);
+	listeners_close(ls);
 	kf_log("stopping");
 	if (collector_finish(c) < 0)
 		rc = -1;
@@ -241,10 +294,10 @@ main(int argc, char **argv)
 	}
 	collector	c;
 	kf_error	err;
-	kf_udp_listener *l = NULL;
+	listeners	ls;
 
 	/* Bind first: a bad or busy address should fail before anything is created on disk. */
-	if (o.listen && !(l = kf_udp_listener_open(o.listen, &err)))
+	if (listeners_open(&ls, &o, &err) < 0)
 	{
 		kf_log("%s", err.msg);
 		return 1;
@@ -253,11 +306,22 @@ main(int argc, char **argv)
 	{
 		kf_log("%s", err.msg);
 		collector_close(&c);
-		kf_udp_listener_close(l);
+		listeners_close(&ls);
 		return 1;
 	}
-	int			rc = o.read_pcap ? run_pcap(&c, o.read_pcap) : run_listener(&c, l, o.listen);
+	kf_maintenance *maintenance = NULL;
 
+	if (!o.read_pcap && !(maintenance = kf_maintenance_start(o.data_dir, &o.maintenance, &err)))
+	{
+		kf_log("%s", err.msg);
+		collector_close(&c);
+		listeners_close(&ls);
+		return 1;
+	}
+
+	int			rc = o.read_pcap ? run_pcap(&c, o.read_pcap) : run_listener(&c, &ls);
+
+	kf_maintenance_stop(maintenance);
 	collector_close(&c);
 	return rc == 0 ? 0 : 1;
 }

@@ -40,6 +40,7 @@ parse_udp(const uint8_t *p, size_t len, kf_addr src, kf_udp_payload *out)
 	out->dst_port = (uint16_t) kf_read_be(p + 2, 2);
 	out->data = p + 8;
 	out->len = (udp_len < len ? udp_len : len) - 8;
+	out->captured = 0;
 	return KF_FRAME_UDP;
 }
 
@@ -246,7 +247,10 @@ kf_pcap_read(const char *path, kf_udp_payload_fn fn, void *ctx, kf_pcap_stats *s
 
 		count_frame(stats, r);
 		if (r == KF_FRAME_UDP)
+		{
+			payload.captured = (int64_t) hdr->ts.tv_sec;
 			fn(ctx, &payload);
+		}
 	}
 	if (rc == PCAP_ERROR)
 	{

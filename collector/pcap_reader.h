@@ -18,6 +18,7 @@ typedef struct kf_udp_payload
 	uint16_t	dst_port;
 	const uint8_t *data;
 	size_t		len;
+	int64_t		captured;		/* capture time, epoch seconds (kf_pcap_read; 0 from kf_link_extract_udp) */
 } kf_udp_payload;
 
 /* What kf_link_extract_udp found in a frame. */

@@ -48,7 +48,7 @@ parse_listen_address(const char *address, struct sockaddr_storage *ss, socklen_t
 	long		port = colon ? strtol(colon + 1, &end, 10) : -1;
 
 	if (!colon || host_len == 0 || host_len >= sizeof(host) || colon[1] == '\0' || *end || port < 0 || port > 65535)
-		return kf_error_set(err, "--listen \"%s\": expected ADDRESS:PORT, e.g. 127.0.0.1:2055 or [::1]:2055", address);
+		return kf_error_set(err, "listen address \"%s\": expected ADDRESS:PORT, e.g. 127.0.0.1:2055 or [::1]:2055", address);
 	memcpy(host, host_start, host_len);
 	host[host_len] = '\0';
 	memset(ss, 0, sizeof(*ss));
@@ -69,7 +69,7 @@ parse_listen_address(const char *address, struct sockaddr_storage *ss, socklen_t
 		*sslen = sizeof(*v6);
 		return 0;
 	}
-	return kf_error_set(err, "--listen \"%s\": \"%s\" is not an IPv4 or IPv6 address", address, host);
+	return kf_error_set(err, "listen address \"%s\": \"%s\" is not an IPv4 or IPv6 address", address, host);
 }
 
 static void
@@ -167,16 +167,10 @@ receive_batch(kf_udp_listener *l, kf_datagram_fn fn, void *ctx, kf_error *err)
 	return n;
 }
 
-int
-kf_udp_listener_poll(kf_udp_listener *l, int timeout_ms, kf_datagram_fn fn, void *ctx, kf_error *err)
+/* Reads what is queued on one socket, a bounded number of batches. */
+static int
+drain(kf_udp_listener *l, kf_datagram_fn fn, void *ctx, kf_error *err)
 {
-	struct pollfd pfd = {l->fd, POLLIN, 0};
-	int			ready = poll(&pfd, 1, timeout_ms);
-
-	if (ready < 0)
-		return errno == EINTR ? 0 : kf_error_set(err, "waiting for datagrams: %s", strerror(errno));
-	if (ready == 0)
-		return 0;
 	int			total = 0;
 
 	for (int b = 0; b < MAX_BATCHES_PER_POLL; b++)
@@ -188,6 +182,35 @@ kf_udp_listener_poll(kf_udp_listener *l, int timeout_ms, kf_datagram_fn fn, void
 		total += n;
 		if (n < BATCH)
 			break;
+	}
+	return total;
+}
+
+int
+kf_udp_listeners_poll(kf_udp_listener *const *ls, size_t n, int timeout_ms, kf_datagram_fn fn, void *ctx,
+					  kf_error *err)
+{
+	struct pollfd pfds[KF_UDP_MAX_LISTENERS];
+
+	if (n == 0 || n > KF_UDP_MAX_LISTENERS)
+		return kf_error_set(err, "cannot wait on %zu sockets (1 to %d)", n, KF_UDP_MAX_LISTENERS);
+	for (size_t i = 0; i < n; i++)
+		pfds[i] = (struct pollfd) {ls[i]->fd, POLLIN, 0};
+	int			ready = poll(pfds, (nfds_t) n, timeout_ms);
+
+	if (ready < 0)
+		return errno == EINTR ? 0 : kf_error_set(err, "waiting for datagrams: %s", strerror(errno));
+	int			total = 0;
+
+	for (size_t i = 0; i < n && ready > 0; i++)
+	{
+		if (pfds[i].revents == 0)
+			continue;
+		int			got = drain(ls[i], fn, ctx, err);
+
+		if (got < 0)
+			return -1;
+		total += got;
 	}
 	return total;
 }

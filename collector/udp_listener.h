@@ -1,5 +1,5 @@
 /*
- * udp_listener.h -- the UDP socket kflowd listens on: batched receives (recvmmsg), a large receive
+ * udp_listener.h -- the UDP sockets kflowd listens on: batched receives (recvmmsg), a large receive
  * buffer, and a poll timeout so the caller regains control (to flush) even when no packet comes.
  */
 #ifndef KF_UDP_LISTENER_H
@@ -19,12 +19,14 @@ kf_udp_listener *kf_udp_listener_open(const char *address, kf_error *err);
 void		kf_udp_listener_close(kf_udp_listener *l);
 
 /*
- * Waits up to timeout_ms for datagrams, then reads what is queued (a bounded number of batches)
- * and calls fn for each.  Returns the number of datagrams read (0 on timeout or when a signal
- * interrupted the wait), or -1 with a message on a socket error.
+ * Waits up to timeout_ms for datagrams on any of the n sockets (kflowd's NetFlow and sFlow ports;
+ * 1 to KF_UDP_MAX_LISTENERS), then reads what is queued on each ready one (a bounded number of
+ * batches) and calls fn for each datagram.  Returns the number of datagrams read (0 on timeout or
+ * when a signal interrupted the wait), or -1 with a message on a socket error.
  */
-int			kf_udp_listener_poll(kf_udp_listener *l, int timeout_ms, kf_datagram_fn fn, void *ctx,
-								 kf_error *err);
+#define KF_UDP_MAX_LISTENERS 4
+int			kf_udp_listeners_poll(kf_udp_listener *const *ls, size_t n, int timeout_ms, kf_datagram_fn fn,
+								  void *ctx, kf_error *err);
 
 /* The port actually bound (useful with port 0). */
 uint16_t	kf_udp_listener_port(const kf_udp_listener *l);
