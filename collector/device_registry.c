@@ -10,6 +10,7 @@
 
 #include "collector/addr_text.h"
 #include "collector/collector_log.h"
+#include "collector/text_file.h"
 
 struct kf_device_registry
 {
@@ -189,41 +190,11 @@ kf_devices_apply(kf_device_list *known, const kf_device_list *file, bool *change
 	return 0;
 }
 
-static char *
-read_text_file(const char *path, kf_error *err)
-{
-	FILE	   *f = fopen(path, "r");
-
-	if (!f)
-	{
-		kf_error_set(err, "cannot open devices file \"%s\": %s", path, strerror(errno));
-		return NULL;
-	}
-	char	   *text = NULL;
-	size_t		size = 0;
-	FILE	   *mem = open_memstream(&text, &size);
-	char		buf[65536];
-	size_t		got;
-
-	while (mem && (got = fread(buf, 1, sizeof(buf), f)) > 0)
-		fwrite(buf, 1, got, mem);
-	bool		failed = ferror(f) || !mem;
-
-	fclose(f);
-	if ((mem && fclose(mem) != 0) || failed)
-	{
-		free(text);
-		kf_error_set(err, "cannot read devices file \"%s\"", path);
-		return NULL;
-	}
-	return text;
-}
-
 /* Reads and applies the --devices file onto reg's list. */
 static int
 apply_devices_file(kf_device_registry *reg, const char *path, kf_error *err)
 {
-	char	   *text = read_text_file(path, err);
+	char	   *text = kf_read_text_file(path, "devices file", err);
 
 	if (!text)
 		return -1;

@@ -16,6 +16,7 @@
 #include <string.h>
 
 #include "collector/addr_text.h"
+#include "collector/text_file.h"
 
 #define V6_ROOT 0
 #define V4_ROOT 1
@@ -413,30 +414,10 @@ fail:
 kf_tags *
 kf_tags_load(const char *path, kf_error *err)
 {
-	FILE	   *f = fopen(path, "r");
+	char	   *text = kf_read_text_file(path, "tag file", err);
 
-	if (!f)
-	{
-		kf_error_set(err, "cannot open tag file \"%s\": %s", path, strerror(errno));
+	if (!text)
 		return NULL;
-	}
-	char	   *text = NULL;
-	size_t		size = 0;
-	FILE	   *mem = open_memstream(&text, &size);
-	char		buf[65536];
-	size_t		got;
-
-	while (mem && (got = fread(buf, 1, sizeof(buf), f)) > 0)
-		fwrite(buf, 1, got, mem);
-	bool		read_error = ferror(f);
-
-	fclose(f);
-	if (!mem || fclose(mem) != 0 || read_error)
-	{
-		free(text);
-		kf_error_set(err, "cannot read tag file \"%s\"", path);
-		return NULL;
-	}
 	kf_tags    *t = kf_tags_parse(text, path, err);
 
 	free(text);

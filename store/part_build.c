@@ -321,3 +321,43 @@ kf_part_build_scratch_free(kf_part_build_scratch *s)
 	free(s->footer);
 	memset(s, 0, sizeof(*s));
 }
+
+/* qsort has no context argument in C11, so the comparators read the keys through these. */
+static _Thread_local const int64_t *sort_timestamps;
+static _Thread_local const int64_t *sort_protocols;
+
+static int
+compare_by_time(const void *a, const void *b)
+{
+	uint32_t	ra = *(const uint32_t *) a,
+				rb = *(const uint32_t *) b;
+	int64_t		ta = sort_timestamps[ra],
+				tb = sort_timestamps[rb];
+
+	if (ta != tb)
+		return ta < tb ? -1 : 1;
+	return ra < rb ? -1 : ra > rb;
+}
+
+static int
+compare_by_minute_protocol(const void *a, const void *b)
+{
+	uint32_t	ra = *(const uint32_t *) a,
+				rb = *(const uint32_t *) b;
+	int64_t		ma = sort_timestamps[ra] / 60,
+				mb = sort_timestamps[rb] / 60;
+
+	if (ma != mb)
+		return ma < mb ? -1 : 1;
+	if (sort_protocols[ra] != sort_protocols[rb])
+		return sort_protocols[ra] < sort_protocols[rb] ? -1 : 1;
+	return compare_by_time(a, b);
+}
+
+void
+kf_part_sort_rows(uint32_t *order, size_t n, const int64_t *timestamps, const int64_t *protocols)
+{
+	sort_timestamps = timestamps;
+	sort_protocols = protocols;
+	qsort(order, n, sizeof(*order), protocols ? compare_by_minute_protocol : compare_by_time);
+}

@@ -52,4 +52,10 @@ int			kf_part_build(int fd, const char *path, const kf_part_rows *rows, kf_part_
 
 void		kf_part_build_scratch_free(kf_part_build_scratch *scratch);
 
+/*
+ * Sorts order[0..n) (row numbers) by timestamps[row], or, when protocols is not NULL, by minute,
+ * then protocol, then timestamp.  Ties keep row order, so equal inputs give equal parts.
+ */
+void		kf_part_sort_rows(uint32_t *order, size_t n, const int64_t *timestamps, const int64_t *protocols);
+
 #endif							/* KF_PART_BUILD_H */

@@ -25,8 +25,8 @@
 #define MANIFEST_MAX_BYTES (16u << 20)
 
 /* Parses exactly len decimal digits (1..18 of them) into *out. */
-static bool
-parse_decimal(const char *s, size_t len, uint64_t *out)
+bool
+kf_parse_decimal(const char *s, size_t len, uint64_t *out)
 {
 	if (len == 0 || len > 18)
 		return false;
@@ -69,8 +69,8 @@ parse_name_with_suffix(const char *name, const char *suffix, bool *merged, int64
 				hi;
 
 	if (dash2 == NULL || dash2 + 1 == end ||
-		!parse_decimal(p, (size_t) (dash1 - p), &lo) ||
-		!parse_decimal(dash1 + 1, (size_t) (dash2 - dash1 - 1), &hi) || lo > hi)
+		!kf_parse_decimal(p, (size_t) (dash1 - p), &lo) ||
+		!kf_parse_decimal(dash1 + 1, (size_t) (dash2 - dash1 - 1), &hi) || lo > hi)
 		return false;
 	for (const char *t = dash2 + 1; t < end; t++)
 	{
@@ -247,7 +247,7 @@ parse_manifest(char *text, const char *path, manifest *m, kf_error *err)
 		return kf_error_set(err, "%s: corrupt merge manifest: bad header", path);
 	line = strtok_r(NULL, "\n", &save);
 	if (line == NULL || strncmp(line, "level ", 6) != 0 ||
-		!parse_decimal(line + 6, strlen(line + 6), &level) || level == 0 || level > 1000)
+		!kf_parse_decimal(line + 6, strlen(line + 6), &level) || level == 0 || level > 1000)
 		return kf_error_set(err, "%s: corrupt merge manifest: bad level line", path);
 	m->level = (uint32_t) level;
 	while ((line = strtok_r(NULL, "\n", &save)) != NULL && strncmp(line, "covers ", 7) == 0)

@@ -47,6 +47,9 @@ typedef struct kf_hour_state
 	size_t		stale_count;
 } kf_hour_state;
 
+/* Parses exactly len decimal digits (1..18 of them) into *out; the numbers in directory and part names. */
+bool		kf_parse_decimal(const char *s, size_t len, uint64_t *out);
+
 /*
  * Parses a part file name (p- or m-, suffix .kfp).  Returns false for anything else, including
  * dot-files, so half-written parts are never listed.

@@ -19,32 +19,13 @@
 #include "store/part_coverage.h"
 #include "store/part_format.h"
 
-/* Parses exactly len decimal digits (1..18 of them) into *out. */
-static bool
-parse_decimal(const char *s, size_t len, uint64_t *out)
-{
-	if (len == 0 || len > 18)
-		return false;
-
-	uint64_t	v = 0;
-
-	for (size_t i = 0; i < len; i++)
-	{
-		if (s[i] < '0' || s[i] > '9')
-			return false;
-		v = v * 10 + (uint64_t) (s[i] - '0');
-	}
-	*out = v;
-	return true;
-}
-
 /* "dev-<ID>" with 1 <= ID <= UINT32_MAX. */
 static bool
 parse_device_dir(const char *name, uint32_t *id)
 {
 	uint64_t	v;
 
-	if (strncmp(name, "dev-", 4) != 0 || !parse_decimal(name + 4, strlen(name + 4), &v) ||
+	if (strncmp(name, "dev-", 4) != 0 || !kf_parse_decimal(name + 4, strlen(name + 4), &v) ||
 		v == 0 || v > UINT32_MAX)
 		return false;
 	*id = (uint32_t) v;
@@ -139,7 +120,7 @@ list_device_dir(const char *dev_path, uint32_t device_id, const list_filter *fil
 		uint64_t	hour;
 		char		path[PATH_MAX];
 
-		if (!parse_decimal(de->d_name, strlen(de->d_name), &hour) ||
+		if (!kf_parse_decimal(de->d_name, strlen(de->d_name), &hour) ||
 			(int64_t) hour + KF_HOUR_SECONDS - 1 < filter->min_ts || (int64_t) hour > filter->max_ts)
 			continue;
 		if (snprintf(path, sizeof(path), "%s/%s", dev_path, de->d_name) >= (int) sizeof(path))

@@ -176,38 +176,6 @@ open_inputs(const char *hour_dir, const char *const *inputs, size_t count, kf_pa
 	return 0;
 }
 
-/* qsort context is not portable in C11, so the comparators read the keys through these. */
-static _Thread_local const int64_t *sort_timestamps;
-static _Thread_local const int64_t *sort_protocols;
-
-static int
-compare_by_time(const void *a, const void *b)
-{
-	uint32_t	ra = *(const uint32_t *) a,
-				rb = *(const uint32_t *) b;
-	int64_t		ta = sort_timestamps[ra],
-				tb = sort_timestamps[rb];
-
-	if (ta != tb)
-		return ta < tb ? -1 : 1;
-	return ra < rb ? -1 : ra > rb;
-}
-
-static int
-compare_by_minute_protocol(const void *a, const void *b)
-{
-	uint32_t	ra = *(const uint32_t *) a,
-				rb = *(const uint32_t *) b;
-	int64_t		ma = sort_timestamps[ra] / 60,
-				mb = sort_timestamps[rb] / 60;
-
-	if (ma != mb)
-		return ma < mb ? -1 : 1;
-	if (sort_protocols[ra] != sort_protocols[rb])
-		return sort_protocols[ra] < sort_protocols[rb] ? -1 : 1;
-	return compare_by_time(a, b);
-}
-
 static uint32_t *
 sorted_order(const merge_rows *m, kf_merge_order order)
 {
@@ -217,10 +185,8 @@ sorted_order(const merge_rows *m, kf_merge_order order)
 		return NULL;
 	for (size_t i = 0; i < m->count; i++)
 		perm[i] = (uint32_t) i;
-	sort_timestamps = m->ints[KF_COL_CTIMESTAMP];
-	sort_protocols = m->ints[KF_COL_PROTOCOL];
-	qsort(perm, m->count, sizeof(*perm),
-		  order == KF_MERGE_ORDER_MINUTE_PROTOCOL ? compare_by_minute_protocol : compare_by_time);
+	kf_part_sort_rows(perm, m->count, m->ints[KF_COL_CTIMESTAMP],
+					  order == KF_MERGE_ORDER_MINUTE_PROTOCOL ? m->ints[KF_COL_PROTOCOL] : NULL);
 	return perm;
 }
 

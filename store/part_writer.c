@@ -164,22 +164,6 @@ kf_writer_buffered_rows(const kf_writer *w)
 	return w->rows;
 }
 
-/* qsort context is not portable in C11, so the comparator reads the timestamps through this. */
-static _Thread_local const int64_t *sort_timestamps;
-
-static int
-compare_rows(const void *a, const void *b)
-{
-	uint32_t	ra = *(const uint32_t *) a,
-				rb = *(const uint32_t *) b;
-	int64_t		ta = sort_timestamps[ra],
-				tb = sort_timestamps[rb];
-
-	if (ta != tb)
-		return ta < tb ? -1 : 1;
-	return ra < rb ? -1 : ra > rb;
-}
-
 static int64_t
 hour_of(int64_t ts)
 {
@@ -302,8 +286,7 @@ kf_writer_flush(kf_writer *w, kf_error *err)
 		return kf_error_set(err, "device %u: out of memory sorting %zu rows", w->device_id, w->rows);
 	for (size_t i = 0; i < w->rows; i++)
 		order[i] = (uint32_t) i;
-	sort_timestamps = w->ints[KF_COL_CTIMESTAMP];
-	qsort(order, w->rows, sizeof(*order), compare_rows);
+	kf_part_sort_rows(order, w->rows, w->ints[KF_COL_CTIMESTAMP], NULL);
 
 	size_t		hours = count_hours(w->ints[KF_COL_CTIMESTAMP], order, w->rows);
 	staged_part *staged = malloc(hours * sizeof(*staged));
