@@ -159,6 +159,7 @@ scan_block(agg_worker *w, kf_part_reader *reader, uint32_t block, const part_con
 		return 0;
 	}
 	*candidate = true;
+	zone_map_mark_proven(w->agg->where, reader, block, part, w->evaluator.proven);
 	block_columns_start(&w->columns, reader, block, nrows, part->device_id, device_code);
 	const uint32_t *sel;
 	int64_t		count = filter_block(w, nrows, &sel, err);

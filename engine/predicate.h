@@ -49,6 +49,13 @@ uint32_t	pred_depth(const cpred *p);
 /* Marks in used[] every logical column the tree reads. */
 void		pred_columns_used(const cpred *p, bool used[KF_E_NUM_COLUMNS]);
 
+/* Number of top-level conjuncts: the children of a top-level AND, else 1. */
+static inline uint32_t
+pred_conjunct_count(const cpred *p)
+{
+	return p->type == KF_P_AND ? p->nchildren : 1;
+}
+
 /* Is a in [lo, hi] in stored address order? */
 static inline bool
 addr_in_range(kf_addr a, kf_addr lo, kf_addr hi)

@@ -30,7 +30,8 @@ pred_evaluator_init(pred_evaluator *ev, const cpred *root, kf_error *err)
 	memset(ev, 0, sizeof(*ev));
 	ev->root = root;
 	ev->depth = pred_depth(root);
-	if ((ev->scratch = calloc(ev->depth, sizeof(uint8_t *))) == NULL)
+	if ((ev->scratch = calloc(ev->depth, sizeof(uint8_t *))) == NULL ||
+		(ev->proven = calloc(pred_conjunct_count(root), 1)) == NULL)
 		return kf_error_set(err, "out of memory for predicate evaluation");
 	for (uint32_t i = 0; i < ev->depth; i++)
 		if ((ev->scratch[i] = malloc(KF_BLOCK_MAX_ROWS)) == NULL)
@@ -46,6 +47,7 @@ pred_evaluator_free(pred_evaluator *ev)
 			free(ev->scratch[i]);
 	free(ev->scratch);
 	free(ev->lut);
+	free(ev->proven);
 	memset(ev, 0, sizeof(*ev));
 }
 
@@ -412,11 +414,22 @@ eval_junction(pred_evaluator *ev, const cpred *p, block_columns *bc, uint8_t *ou
 	bool		is_and = p->type == KF_P_AND;
 	uint8_t    *tmp = ev->scratch[level];
 	uint32_t	n = bc->nrows;
+	const uint8_t *proven = (p == ev->root && is_and) ? ev->proven : NULL;
+	uint32_t	first = 0;
 
-	if (eval_node(ev, p->children[0], bc, out, level + 1, top_level && is_and, err) != 0)
-		return -1;
-	for (uint32_t c = 1; c < p->nchildren; c++)
+	while (proven && first < p->nchildren && proven[first])
+		first++;
+	if (first == p->nchildren)
 	{
+		memset(out, 1, n);
+		return 0;
+	}
+	if (eval_node(ev, p->children[first], bc, out, level + 1, top_level && is_and, err) != 0)
+		return -1;
+	for (uint32_t c = first + 1; c < p->nchildren; c++)
+	{
+		if (proven && proven[c])
+			continue;
 		if (is_and ? !any_set(out, n) : all_set(out, n))
 			break;
 		if (eval_node(ev, p->children[c], bc, tmp, level + 1, top_level && is_and, err) != 0)
@@ -461,7 +474,9 @@ int64_t
 pred_evaluate(pred_evaluator *ev, block_columns *bc, uint8_t *mask, kf_error *err)
 {
 	ev->ruled_out_by_dict = false;
-	if (eval_node(ev, ev->root, bc, mask, 0, true, err) != 0)
+	if (ev->root->type != KF_P_AND && ev->proven[0])
+		memset(mask, 1, bc->nrows);
+	else if (eval_node(ev, ev->root, bc, mask, 0, true, err) != 0)
 		return -1;
 	int64_t		count = 0;
 

@@ -16,13 +16,16 @@ typedef struct pred_evaluator
 	uint8_t    *lut;			/* per-dictionary-entry results of a STR leaf */
 	size_t		lut_capacity;
 	bool		ruled_out_by_dict;	/* last block: a top-level dictionary matched nothing */
+	uint8_t    *proven;			/* per top-level conjunct: known true for the whole block (zeroed by init) */
 } pred_evaluator;
 
 int			pred_evaluator_init(pred_evaluator *ev, const cpred *root, kf_error *err);
 void		pred_evaluator_free(pred_evaluator *ev);
 
 /*
- * Evaluates the tree over the current block of bc into mask[0..nrows).  Returns the number of
+ * Evaluates the tree over the current block of bc into mask[0..nrows), skipping the top-level
+ * conjuncts ev->proven marks (the caller fills it per block with zone_map_mark_proven, or leaves it
+ * zeroed).  Returns the number of
  * rows that satisfy it, or -1 with *err set (a corrupt column).
  */
 int64_t		pred_evaluate(pred_evaluator *ev, block_columns *bc, uint8_t *mask, kf_error *err);

@@ -314,6 +314,7 @@ scan_block(kf_scan *scan, kf_batch *out, kf_error *err)
 		return 0;
 	}
 	scan->part_had_candidate = true;
+	zone_map_mark_proven(scan->where, scan->reader, block, &scan->part, scan->evaluator.proven);
 	block_columns_start(&scan->columns, scan->reader, block, nrows, scan->part.device_id,
 						scan->columns.device_code);
 	int64_t		count = filter_block(scan, nrows, err);

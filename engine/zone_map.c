@@ -96,6 +96,67 @@ int_range_of(kf_ecol col, const kf_part_reader *r, uint32_t block, const part_co
 	return true;
 }
 
+/* Does every v in [min, max] satisfy INT leaf p? */
+static bool
+int_zone_must_match(const cpred *p, int64_t min, int64_t max)
+{
+	if (min > max)
+		return false;			/* a nonsensical zone map proves nothing */
+	if (p->type == KF_P_INT_IN)
+	{
+		bool		hit = int_list_hits_range(p->ints, p->nvalues, min, max);
+
+		return p->negated ? !hit : (min == max && hit);
+	}
+	switch (p->op)
+	{
+		case KF_OP_EQ:
+			return min == max && min == p->ival;
+		case KF_OP_NE:
+			return p->ival < min || p->ival > max;
+		case KF_OP_LT:
+			return max < p->ival;
+		case KF_OP_LE:
+			return max <= p->ival;
+		case KF_OP_GT:
+			return min > p->ival;
+		case KF_OP_GE:
+			return min >= p->ival;
+	}
+	return false;
+}
+
+/* Is INT leaf p true for every row of the block? */
+static bool
+leaf_must_match(const cpred *p, const kf_part_reader *r, uint32_t block, const part_constants *part)
+{
+	int64_t		min,
+				max;
+
+	if (p->type != KF_P_INT_CMP && p->type != KF_P_INT_IN)
+		return false;
+	return int_range_of(p->col, r, block, part, &min, &max) && int_zone_must_match(p, min, max);
+}
+
+uint32_t
+zone_map_mark_proven(const cpred *p, const kf_part_reader *r, uint32_t block, const part_constants *part,
+					 uint8_t *proven)
+{
+	uint32_t	n = 0;
+
+	if (p->type != KF_P_AND)
+	{
+		proven[0] = leaf_must_match(p, r, block, part);
+		return proven[0];
+	}
+	for (uint32_t i = 0; i < p->nchildren; i++)
+	{
+		proven[i] = leaf_must_match(p->children[i], r, block, part);
+		n += proven[i];
+	}
+	return n;
+}
+
 /* ------------------------------------------------------------------ ADDR */
 
 static bool

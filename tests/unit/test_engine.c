@@ -16,6 +16,7 @@
 #include "engine/engine.h"
 #include "engine/predicate.h"
 #include "engine/time_range.h"
+#include "engine/zone_map.h"
 #include "tests/unit/unit.h"
 
 /* ------------------------------------------------------------------ input rows */
@@ -1222,6 +1223,67 @@ test_zone_maps(void)
 	CHECK_INT_EQ("zone: not-not-equal skips other devices", last_stats.blocks_skipped, 5);
 }
 
+/* Which top-level conjuncts of pred the first block of the first part proves for every row. */
+static void
+proven_flags(const kf_pred *pred, uint8_t *proven, uint32_t *count, kf_zone *time_zone)
+{
+	kf_error	err = {{0}};
+	kf_part_list parts = {0};
+	cpred	   *c = pred_compile(pred, &err);
+	kf_part_reader *r = NULL;
+
+	*count = 0;
+	if (c && kf_parts_list(data_dir, 0, INT64_MIN, INT64_MAX, &parts, &err) == 0 && parts.count > 0 &&
+		(r = kf_part_open(parts.parts[0].path, &err)) != NULL)
+	{
+		part_constants part = {kf_part_device_id(r), ""};
+
+		*time_zone = *kf_part_zone(r, 0, KF_COL_CTIMESTAMP);
+		*count = zone_map_mark_proven(c, r, 0, &part, proven);
+	}
+	kf_part_close(r);
+	kf_part_list_free(&parts);
+	pred_free(c);
+}
+
+static void
+test_proven_conjuncts(void)
+{
+	uint8_t		proven[4];
+	uint32_t	count;
+	kf_zone		z;
+	static const int64_t far_away[] = {-5, -7};
+
+	/* Learn the block's time range first with a predicate that proves nothing. */
+	proven_flags(p_int(KF_E_PROTOCOL, KF_OP_EQ, -1), proven, &count, &z);
+	CHECK_INT_EQ("proven: a selective leaf is not proven", count, 0);
+	reset_pools();
+	proven_flags(AND(p_int(KF_E_CTIMESTAMP, KF_OP_GE, z.i.min), p_int(KF_E_PROTOCOL, KF_OP_EQ, 6),
+					 p_int(KF_E_CTIMESTAMP, KF_OP_LE, z.i.max)), proven, &count, &z);
+	CHECK_INT_EQ("proven: a time window covering the block", count, 2);
+	CHECK("proven: exactly the two time conjuncts", proven[0] == 1 && proven[1] == 0 && proven[2] == 1);
+	reset_pools();
+	proven_flags(AND(p_int(KF_E_CTIMESTAMP, KF_OP_GT, z.i.min), p_int(KF_E_CTIMESTAMP, KF_OP_LT, z.i.max)),
+				 proven, &count, &z);
+	CHECK_INT_EQ("proven: a window cutting the block is not", count, 0);
+	reset_pools();
+	proven_flags(p_int(KF_E_CTIMESTAMP, KF_OP_NE, z.i.max + 1), proven, &count, &z);
+	CHECK("proven: a lone leaf", count == 1 && proven[0] == 1);
+	reset_pools();
+	proven_flags(NOT(p_int_in(KF_E_CTIMESTAMP, 2, far_away)), proven, &count, &z);
+	CHECK_INT_EQ("proven: NOT IN values outside the block", count, 1);
+	reset_pools();
+	proven_flags(p_int_in(KF_E_CTIMESTAMP, 2, far_away), proven, &count, &z);
+	CHECK_INT_EQ("proven: IN values outside the block is not", count, 0);
+	reset_pools();
+	/* Answers are unchanged when conjuncts are skipped. */
+	check_query("proven: covering window and protocol", AND(p_int(KF_E_CTIMESTAMP, KF_OP_GE, HOUR0 - 7200),
+															  p_int(KF_E_PROTOCOL, KF_OP_EQ, 6)));
+	check_query("proven: every conjunct proven", AND(p_int(KF_E_CTIMESTAMP, KF_OP_GE, HOUR0 - 7200),
+													 p_int(KF_E_CTIMESTAMP, KF_OP_LT, INT64_MAX)));
+	check_query("proven: lone leaf proven", p_int(KF_E_CTIMESTAMP, KF_OP_GE, HOUR0 - 7200));
+}
+
 static void
 test_device_filter(void)
 {
@@ -1599,6 +1661,7 @@ main(void)
 	test_time_pruning();
 	test_time_range_exact();
 	test_zone_maps();
+	test_proven_conjuncts();
 	test_device_filter();
 	test_projection();
 	test_empty_batches();
