@@ -56,6 +56,25 @@ pred_conjunct_count(const cpred *p)
 	return p->type == KF_P_AND ? p->nchildren : 1;
 }
 
+/* Position of the first element >= v in a sorted IN list (n when there is none). */
+static inline uint32_t
+int_list_lower_bound(const int64_t *sorted, uint32_t n, int64_t v)
+{
+	uint32_t	lo = 0,
+				hi = n;
+
+	while (lo < hi)
+	{
+		uint32_t	mid = lo + (hi - lo) / 2;
+
+		if (sorted[mid] < v)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return lo;
+}
+
 /* Is a in [lo, hi] in stored address order? */
 static inline bool
 addr_in_range(kf_addr a, kf_addr lo, kf_addr hi)

@@ -83,19 +83,9 @@ invert(uint8_t *mask, uint32_t n)
 static bool
 int_list_contains(const int64_t *sorted, uint32_t n, int64_t v)
 {
-	uint32_t	lo = 0,
-				hi = n;
+	uint32_t	i = int_list_lower_bound(sorted, n, v);
 
-	while (lo < hi)
-	{
-		uint32_t	mid = lo + (hi - lo) / 2;
-
-		if (sorted[mid] < v)
-			lo = mid + 1;
-		else
-			hi = mid;
-	}
-	return lo < n && sorted[lo] == v;
+	return i < n && sorted[i] == v;
 }
 
 /*

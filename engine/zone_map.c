@@ -22,19 +22,9 @@ static const kf_addr v4_last = {0, KF_ADDR_V4_MAPPED_PREFIX | UINT32_MAX};
 static bool
 int_list_hits_range(const int64_t *sorted, uint32_t n, int64_t min, int64_t max)
 {
-	uint32_t	lo = 0,
-				hi = n;
+	uint32_t	i = int_list_lower_bound(sorted, n, min);
 
-	while (lo < hi)
-	{
-		uint32_t	mid = lo + (hi - lo) / 2;
-
-		if (sorted[mid] < min)
-			lo = mid + 1;
-		else
-			hi = mid;
-	}
-	return lo < n && sorted[lo] <= max;
+	return i < n && sorted[i] <= max;
 }
 
 bool
