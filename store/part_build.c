@@ -25,21 +25,6 @@ typedef struct encoded_chunk
 } encoded_chunk;
 
 static int
-ensure_bytes(uint8_t **buf, size_t *cap, size_t need)
-{
-	if (need <= *cap)
-		return 0;
-
-	uint8_t    *grown = realloc(*buf, need);
-
-	if (grown == NULL)
-		return -1;
-	*buf = grown;
-	*cap = need;
-	return 0;
-}
-
-static int
 alloc_block_buffers(kf_part_build_scratch *s)
 {
 	if (s->ints != NULL)
@@ -81,7 +66,7 @@ encode_int_column(const int64_t *src, const uint32_t *order, size_t n, kf_part_b
 		max = v > max ? v : max;
 	}
 	put_int_zone(chunk->zone, min, max);
-	if (ensure_bytes(&s->encoded, &s->encoded_cap, kf_int_stream_max_size(n)) != 0)
+	if (kf_grow_bytes(&s->encoded, &s->encoded_cap, kf_int_stream_max_size(n)) != 0)
 		return -1;
 	chunk->len = kf_int_encode(s->ints, n, s->packed, s->encoded);
 	return 0;
@@ -108,7 +93,7 @@ encode_addr_column(const kf_addr *src, const uint32_t *order, size_t n, kf_part_
 	kf_put_u64(chunk->zone + 8, min.lo);
 	kf_put_u64(chunk->zone + 16, max.hi);
 	kf_put_u64(chunk->zone + 24, max.lo);
-	if (ensure_bytes(&s->encoded, &s->encoded_cap, 2 * kf_int_stream_max_size(n)) != 0)
+	if (kf_grow_bytes(&s->encoded, &s->encoded_cap, 2 * kf_int_stream_max_size(n)) != 0)
 		return -1;
 
 	size_t		hi_len = kf_int_encode(s->ints, n, s->packed, s->encoded);
@@ -156,7 +141,7 @@ encode_dict_column(const uint32_t *ids, const kf_string_intern *strings, const u
 		s->local_of_global[s->global_of_local[c]] = UINT32_MAX;
 
 	memset(chunk->zone, 0, sizeof(chunk->zone));
-	if (ensure_bytes(&s->encoded, &s->encoded_cap, kf_dict_encoded_size(count, total_bytes, n)) != 0)
+	if (kf_grow_bytes(&s->encoded, &s->encoded_cap, kf_dict_encoded_size(count, total_bytes, n)) != 0)
 		return -1;
 	chunk->len = kf_dict_encode(count, s->local_strings, s->local_lengths, s->codes, n, s->packed, s->encoded);
 	return 0;
@@ -188,7 +173,7 @@ store_chunk(int fd, const char *path, kf_part_build_scratch *s, const encoded_ch
 {
 	int			bound = LZ4_compressBound((int) chunk->len);
 
-	if (bound <= 0 || ensure_bytes(&s->stored, &s->stored_cap, (size_t) bound) != 0)
+	if (bound <= 0 || kf_grow_bytes(&s->stored, &s->stored_cap, (size_t) bound) != 0)
 		return kf_error_set(err, "%s: out of memory compressing a chunk", path);
 
 	int			compressed = LZ4_compress_default((const char *) s->encoded, (char *) s->stored,
@@ -281,7 +266,7 @@ kf_part_build(int fd, const char *path, const kf_part_rows *rows, kf_part_build_
 	if (rows->count == 0 || blocks > KF_MAX_BLOCKS_IN_PART)
 		return kf_error_set(err, "%s: a part holds 1 to %u blocks, not %zu rows", path,
 							KF_MAX_BLOCKS_IN_PART, rows->count);
-	if (alloc_block_buffers(s) != 0 || ensure_bytes(&s->footer, &s->footer_cap, flen) != 0)
+	if (alloc_block_buffers(s) != 0 || kf_grow_bytes(&s->footer, &s->footer_cap, flen) != 0)
 		return kf_error_set(err, "%s: out of memory", path);
 
 	build_header(header, rows->device_id, rows->count, blocks);

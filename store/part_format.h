@@ -15,6 +15,7 @@
 #define KF_PART_FORMAT_H
 
 #include <stdint.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "store/store.h"
@@ -110,6 +111,26 @@ kf_get_u64(const uint8_t *p)
 	for (int i = 7; i >= 0; i--)
 		v = (v << 8) | p[i];
 	return v;
+}
+
+/*
+ * Grows the scratch buffer *buf (capacity *cap) to hold need bytes, keeping its contents.
+ * Returns -1 when memory runs out (the buffer is then unchanged).
+ * Writer and reader reuse such buffers across chunks so the hot path does not allocate.
+ */
+static inline int
+kf_grow_bytes(uint8_t **buf, size_t *cap, size_t need)
+{
+	if (need <= *cap)
+		return 0;
+
+	uint8_t    *grown = realloc(*buf, need);
+
+	if (grown == NULL)
+		return -1;
+	*buf = grown;
+	*cap = need;
+	return 0;
 }
 
 #endif							/* KF_PART_FORMAT_H */

@@ -388,21 +388,6 @@ kf_part_zone(const kf_part_reader *r, uint32_t block, kf_column_id col)
 
 /* ------------------------------------------------------------------ chunks */
 
-static int
-grow_scratch(uint8_t **buf, size_t *cap, size_t need)
-{
-	if (need <= *cap)
-		return 0;
-
-	uint8_t    *grown = realloc(*buf, need);
-
-	if (grown == NULL)
-		return -1;
-	*buf = grown;
-	*cap = need;
-	return 0;
-}
-
 /* Checks the arguments of a kf_part_read_* call; *chunk is NULL for a column the part lacks. */
 static int
 locate_chunk(kf_part_reader *r, uint32_t block, kf_column_id col, kf_column_kind kind,
@@ -428,8 +413,8 @@ load_chunk(kf_part_reader *r, uint32_t block, kf_column_id col, const chunk_desc
 	const char *name = kf_column_describe(col)->name;
 	bool		lz4 = c->compression == KF_COMPRESSION_LZ4;
 
-	if (grow_scratch(&r->decoded, &r->decoded_cap, (size_t) c->decoded_len + KF_BITPACK_SLACK) != 0 ||
-		(lz4 && grow_scratch(&r->stored, &r->stored_cap, c->stored_len) != 0))
+	if (kf_grow_bytes(&r->decoded, &r->decoded_cap, (size_t) c->decoded_len + KF_BITPACK_SLACK) != 0 ||
+		(lz4 && kf_grow_bytes(&r->stored, &r->stored_cap, c->stored_len) != 0))
 		return kf_error_set(err, "%s: block %u column %s: out of memory", r->path, block, name);
 
 	uint8_t    *stored = lz4 ? r->stored : r->decoded;
