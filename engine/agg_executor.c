@@ -329,7 +329,7 @@ list_parts(kf_agg *agg, const kf_agg_spec *spec, kf_error *err)
 	time_range_of(agg->where, &min_ts, &max_ts);
 	if (min_ts > max_ts)
 		return 0;
-	return kf_parts_list(spec->data_dir, spec->device_id, min_ts, max_ts, &agg->parts, err);
+	return kf_parts_list_series(spec->data_dir, spec->dataseries, spec->device_id, min_ts, max_ts, &agg->parts, err);
 }
 
 static int

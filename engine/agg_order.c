@@ -47,8 +47,7 @@ aggregate_value(const agg_table *t, uint32_t index, uint32_t group)
 			v.null = t->rows == 0;	/* the column is never NULL; only a grand total can have no rows */
 			v.i = agg_sum_of(s, group);
 			return v;
-		case KF_AGG_MIN:
-		case KF_AGG_MAX:
+		default:				/* MIN and MAX */
 			break;
 	}
 	v.kind = p->kind;

@@ -194,6 +194,8 @@ update_one(agg_table *t, uint32_t a, block_columns *bc, agg_block_strings *bs, c
 			if (p->kind == KF_V_ADDR)
 				return minmax_addrs(s, p, bc, sel, n, groups, err);
 			return minmax_strs(s, p, bc, bs, sel, n, groups, err);
+		default:
+			break;
 	}
 	return kf_error_set(err, "unknown aggregate function %d", (int) p->func);
 }

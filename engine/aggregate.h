@@ -60,13 +60,29 @@ typedef enum kf_agg_func
 	KF_AGG_COUNT_DISTINCT,
 	KF_AGG_SUM,					/* INT columns only */
 	KF_AGG_MIN,
-	KF_AGG_MAX
+	KF_AGG_MAX,
+	KF_AGG_HLL,					/* HyperLogLog estimate of the distinct non-NULL values (INT, ADDR or STR
+								 * column) at hll_precision (engine/hll.h); INT result; 0 over no
+								 * values.  Bit-identical to the SQL aggregate f_hll over the same
+								 * values, whatever the order or the threads. */
+	KF_AGG_PERCENTILE,			/* INT column: the nearest-rank percentile `rank` of the non-NULL values
+								 * (engine/percentile.h); INT result, NULL over no values */
+	KF_AGG_PERCENTILE_RATE		/* INT column summed per slice (slice_col, an INT epoch-seconds column,
+								 * floored to slice_seconds); the nearest-rank percentile `rank` of those
+								 * per-slice sums, slices from the first to the last one seen, missing
+								 * slices counting as 0 (engine/percentile.h); result in sums (the slice
+								 * sum itself: the caller divides by slice_seconds for a rate), NULL
+								 * over no rows */
 } kf_agg_func;
 
 typedef struct kf_agg_item
 {
 	kf_agg_func func;
 	kf_ecol		col;
+	uint8_t		hll_precision;	/* HLL: KF_HLL_MIN_PRECISION..KF_HLL_MAX_PRECISION */
+	double		rank;			/* PERCENTILE*: 0 < rank <= 100 */
+	kf_ecol		slice_col;		/* PERCENTILE_RATE */
+	int64_t		slice_seconds;	/* PERCENTILE_RATE: > 0 */
 } kf_agg_item;
 
 /* An output column: key i (is_agg false) or aggregate i (is_agg true). */
@@ -97,6 +113,7 @@ typedef struct kf_having_item
 typedef struct kf_agg_spec
 {
 	const char *data_dir;
+	kf_dataseries dataseries;	/* which tree of parts to read (FULL = 0, the default) */
 	uint32_t	device_id;		/* 0 = all devices */
 	const kf_pred *where;		/* NULL = every row */
 
@@ -120,7 +137,8 @@ typedef struct kf_agg_spec
 
 /*
  * One output column of a result batch.  Keys have the key's kind (ADDR_PREFIX keys are ADDR);
- * COUNT* are INT; SUM is in sums; MIN/MAX have the column's kind.  STR values are strs/lens (valid
+ * COUNT*, HLL and PERCENTILE are INT; SUM and PERCENTILE_RATE are in sums; MIN/MAX have the
+ * column's kind.  STR values are strs/lens (valid
  * until kf_agg_end).  nulls is NULL when the column cannot be NULL.
  */
 typedef struct kf_agg_column

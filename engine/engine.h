@@ -155,6 +155,7 @@ size_t		kf_pred_format(const kf_pred *pred, char *buf, size_t bufsize);
 typedef struct kf_scan_spec
 {
 	const char *data_dir;
+	kf_dataseries dataseries;	/* which tree of parts to read (FULL = 0, the default) */
 	uint32_t	device_id;		/* 0 = all devices (all_devices); else one device's table */
 	const kf_pred *where;		/* NULL = every row */
 	uint32_t	ncols;			/* projected columns, in output order (may be 0: count rows only) */

@@ -128,7 +128,7 @@ list_parts(kf_scan *scan, const kf_scan_spec *spec, kf_error *err)
 	time_range_of(scan->where, &min_ts, &max_ts);
 	if (min_ts > max_ts)
 		return 0;				/* no row can match: list nothing */
-	if (kf_parts_list(spec->data_dir, spec->device_id, min_ts, max_ts, &scan->parts, err) != 0)
+	if (kf_parts_list_series(spec->data_dir, spec->dataseries, spec->device_id, min_ts, max_ts, &scan->parts, err) != 0)
 		return -1;
 	scan->stats.parts_listed = scan->parts.count;
 	return 0;

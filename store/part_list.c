@@ -174,9 +174,22 @@ list_data_dir(const char *data_path, const list_filter *filter, kf_part_list *ou
 	return rc;
 }
 
+const char *
+kf_dataseries_dir_name(kf_dataseries series)
+{
+	return series == KF_DATASERIES_FAST ? "fast" : "data";
+}
+
 int
 kf_parts_list(const char *data_dir, uint32_t device_id, int64_t min_ts, int64_t max_ts,
 			  kf_part_list *out, kf_error *err)
+{
+	return kf_parts_list_series(data_dir, KF_DATASERIES_FULL, device_id, min_ts, max_ts, out, err);
+}
+
+int
+kf_parts_list_series(const char *data_dir, kf_dataseries series, uint32_t device_id, int64_t min_ts,
+					 int64_t max_ts, kf_part_list *out, kf_error *err)
 {
 	list_filter filter = {device_id, min_ts, max_ts};
 	char		data_path[PATH_MAX];
@@ -184,7 +197,8 @@ kf_parts_list(const char *data_dir, uint32_t device_id, int64_t min_ts, int64_t 
 
 	out->parts = NULL;
 	out->count = 0;
-	if (snprintf(data_path, sizeof(data_path), "%s/data", data_dir) >= (int) sizeof(data_path))
+	if (snprintf(data_path, sizeof(data_path), "%s/%s", data_dir, kf_dataseries_dir_name(series)) >=
+		(int) sizeof(data_path))
 		return kf_error_set(err, "%s: path too long", data_dir);
 	if (min_ts > max_ts)
 		return 0;

@@ -209,6 +209,27 @@ size_t		kf_writer_buffered_rows(const kf_writer *w);
 int			kf_writer_flush(kf_writer *w, kf_error *err);
 void		kf_writer_close(kf_writer *w);	/* drops anything not flushed */
 
+/* ------------------------------------------------------------------ dataseries */
+
+/*
+ * A store holds two dataseries of the same flows, each its own tree of parts in the same format:
+ *   Full  DIR/data/dev-<ID>/<HOUR>/...  every flow as exported;
+ *   Fast  DIR/fast/dev-<ID>/<HOUR>/...  built by kflowd from Full once an hour is complete: ports
+ *         above 32767 folded to 65535, flows with the same key summed per hour slice (ctimestamp =
+ *         the slice start), at most a bounded number of rows per device and hour (docs/format.md).
+ * Sums of counters over a whole slice are exact in both.
+ */
+typedef enum kf_dataseries
+{
+	KF_DATASERIES_FULL = 0,
+	KF_DATASERIES_FAST = 1
+} kf_dataseries;
+
+#define KF_FAST_SLICE_SECONDS 3600
+
+/* The directory name of a dataseries under DIR ("data" or "fast"). */
+const char *kf_dataseries_dir_name(kf_dataseries series);
+
 /* ------------------------------------------------------------------ listing (snapshots) */
 
 typedef struct kf_part_info
@@ -233,6 +254,9 @@ typedef struct kf_part_list
  */
 int			kf_parts_list(const char *data_dir, uint32_t device_id, int64_t min_ts, int64_t max_ts,
 						  kf_part_list *out, kf_error *err);
+/* The same for either dataseries (kf_parts_list is the Full one). */
+int			kf_parts_list_series(const char *data_dir, kf_dataseries series, uint32_t device_id,
+								 int64_t min_ts, int64_t max_ts, kf_part_list *out, kf_error *err);
 void		kf_part_list_free(kf_part_list *list);
 
 /* ------------------------------------------------------------------ reading */
