@@ -156,6 +156,7 @@ typedef struct kf_scan_spec
 {
 	const char *data_dir;
 	kf_dataseries dataseries;	/* which tree of parts to read (FULL = 0, the default) */
+	int64_t		duration_seconds;	/* the value of the i_duration column (the FDW computes it per query) */
 	uint32_t	device_id;		/* 0 = all devices (all_devices); else one device's table */
 	const kf_pred *where;		/* NULL = every row */
 	uint32_t	ncols;			/* projected columns, in output order (may be 0: count rows only) */
