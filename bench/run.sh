@@ -9,12 +9,14 @@
 #   bench/run.sh --check         200k flows, 1 timed run, report kept in the scratch dir: proves the harness
 # Options: --runs N (timed runs per query, default 5), --no-build (use the current build/ and installed
 # extension), --commit REV (benchmark a committed revision: `git archive` it into the scratch dir, build and
-# install that instead of the working tree), --clean (delete the data set afterwards).
+# install that instead of the working tree), --clean (delete the data set afterwards), --load-only (stop
+# after loading: prepare a big data set ahead of time), --reuse-loads (keep the peers' tables when they
+# hold this very data set; kentik_fdw is always reloaded, since its store depends on the kflowd measured).
 # Scratch data: $KF_BENCH_DIR (/var/tmp/kentik_bench).
 # Run as root (it installs packages, the extension, and runs PostgreSQL as user postgres).
 set -euo pipefail
 
-usage() { sed -n '2,14p' "$0" | sed 's/^# \{0,1\}//' >&2; exit 2; }
+usage() { sed -n '2,16p' "$0" | sed 's/^# \{0,1\}//' >&2; exit 2; }
 
 flows=10000000
 runs=5
@@ -22,6 +24,8 @@ check=no
 build=yes
 clean=no
 commit=
+load_only=no
+reuse_loads=no
 while [ $# -gt 0 ]; do
 	case "$1" in
 	--flows) flows=${2:?}; shift ;;
@@ -31,6 +35,8 @@ while [ $# -gt 0 ]; do
 	--no-build) build=no ;;
 	--commit) commit=${2:?}; shift ;;
 	--clean) clean=yes ;;
+	--load-only) load_only=yes ;;
+	--reuse-loads) reuse_loads=yes ;;
 	-h | --help) usage ;;
 	*) echo "unknown option $1" >&2; usage ;;
 	esac
@@ -101,9 +107,27 @@ trap 'exit 130' INT TERM
 "$lib/postgres_server.sh" start
 "$lib/clickhouse_server.sh" start
 "$lib/load_kentik.sh"
-"$lib/load_postgres.sh"
-"$lib/load_clickhouse.sh"
-"$lib/load_duckdb.sh"
+# A peer's load is kept only when its marker (written after a complete load) names this data set; the
+# PostgreSQL and ClickHouse servers are shared by every scale, so a marker lives beside their data.
+data_set_id="$scale_dir $(cat "$scale_dir/generated.args")"
+load_peer() {
+	local name=$1 marker=$2
+	if [ "$reuse_loads" = yes ] && [ -f "$marker" ] && [ "$(cat "$marker")" = "$data_set_id" ] &&
+		[ -f "$out_dir/load_$name.json" ]; then
+		log "$name: keeping the loaded tables of this data set (--reuse-loads)"
+		return
+	fi
+	rm -f "$marker"
+	"$lib/load_$name.sh"
+	echo "$data_set_id" >"$marker"
+}
+load_peer postgres "$pg_dir/loaded-data-set"
+load_peer clickhouse "$ch_dir/loaded-data-set"
+load_peer duckdb "$scale_dir/duckdb/loaded-data-set"
+if [ "$load_only" = yes ]; then
+	log "loaded (--load-only): run again with --reuse-loads to measure"
+	exit 0
+fi
 
 log "running the queries: 1 warm-up + $runs timed runs each"
 results="$out_dir/results.json"
