@@ -70,6 +70,13 @@ emit_agg(text_out *o, const kf_agg_item *a)
 
 	if (a->func == KF_AGG_COUNT_STAR)
 		emit(o, "count(*)");
+	else if (a->func == KF_AGG_HLL)
+		emit(o, "f_hll(%s, p=%u)", name_of(a->col), a->hll_precision);
+	else if (a->func == KF_AGG_PERCENTILE)
+		emit(o, "f_percentile(%s, %.15g)", name_of(a->col), a->rank);
+	else if (a->func == KF_AGG_PERCENTILE_RATE)
+		emit(o, "f_percentile_rate(%s per %" PRId64 " s of %s, %.15g)", name_of(a->col), a->slice_seconds,
+			 name_of(a->slice_col), a->rank);
 	else if ((unsigned) a->func > KF_AGG_MAX)
 		emit(o, "?");
 	else

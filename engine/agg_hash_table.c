@@ -42,7 +42,10 @@ grow_groups(agg_table *t, uint32_t capacity, kf_error *err)
 			resize_array(t, (void **) &s->sums, sizeof(__int128), capacity, err) != 0 ||
 			resize_array(t, (void **) &s->ints, sizeof(int64_t), capacity, err) != 0 ||
 			resize_array(t, (void **) &s->addrs, sizeof(kf_addr), capacity, err) != 0 ||
-			resize_array(t, (void **) &s->sets, sizeof(agg_distinct_set), capacity, err) != 0)
+			resize_array(t, (void **) &s->sets, sizeof(agg_distinct_set), capacity, err) != 0 ||
+			resize_array(t, (void **) &s->hlls, sizeof(agg_hll_state), capacity, err) != 0 ||
+			resize_array(t, (void **) &s->pcts, sizeof(agg_pct_state), capacity, err) != 0 ||
+			resize_array(t, (void **) &s->rates, sizeof(agg_rate_state), capacity, err) != 0)
 			return -1;
 	}
 	t->capacity = capacity;
@@ -70,6 +73,12 @@ alloc_states(agg_table *t, kf_error *err)
 			extra = (void **) &s->addrs, elem = sizeof(kf_addr);
 		else if (p->func == KF_AGG_MIN || p->func == KF_AGG_MAX)
 			extra = (void **) &s->ints, elem = sizeof(int64_t);
+		else if (p->func == KF_AGG_HLL)
+			extra = (void **) &s->hlls, elem = sizeof(agg_hll_state);
+		else if (p->func == KF_AGG_PERCENTILE)
+			extra = (void **) &s->pcts, elem = sizeof(agg_pct_state);
+		else if (p->func == KF_AGG_PERCENTILE_RATE)
+			extra = (void **) &s->rates, elem = sizeof(agg_rate_state);
 		if ((s->counts = agg_mem_resize(t->memory, NULL, 0, sizeof(int64_t), err)) == NULL ||
 			(extra && (*extra = agg_mem_resize(t->memory, NULL, 0, elem, err)) == NULL) ||
 			(p->func == KF_AGG_SUM && (s->partials = agg_mem_resize(t->memory, NULL, 0, sizeof(int64_t), err)) == NULL))
@@ -117,6 +126,7 @@ agg_table_free(agg_table *t)
 
 		for (uint32_t g = 0; s->sets && g < t->ngroups; g++)
 			agg_distinct_free(&s->sets[g], words, m);
+		agg_sketch_states_free(s, t->plan->aggs[a].hll_precision, t->ngroups, t->capacity, m);
 		agg_mem_free(m, s->counts, sizeof(int64_t) * t->capacity);
 		agg_mem_free(m, s->partials, sizeof(int64_t) * t->capacity);
 		agg_mem_free(m, s->sums, sizeof(__int128) * t->capacity);

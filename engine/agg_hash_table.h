@@ -14,6 +14,7 @@
 
 #include "engine/agg_distinct.h"
 #include "engine/agg_plan.h"
+#include "engine/agg_sketch_states.h"
 
 #define AGG_DIRECT_RANGE 65536
 
@@ -26,6 +27,9 @@ typedef struct agg_states
 	int64_t    *ints;			/* MIN/MAX of INT; of STR the string id */
 	kf_addr    *addrs;			/* MIN/MAX of ADDR */
 	agg_distinct_set *sets;		/* COUNT_DISTINCT */
+	agg_hll_state *hlls;		/* HLL */
+	agg_pct_state *pcts;		/* PERCENTILE */
+	agg_rate_state *rates;		/* PERCENTILE_RATE */
 } agg_states;
 
 typedef struct agg_table

@@ -1,7 +1,8 @@
 /*
  * agg_merge.c -- merging per-thread group tables: each group of the source is looked up (or
  * added) in the destination by its packed key and the states are combined, which is exact for
- * every aggregate the engine has (counts and sums add, MIN/MAX compare, distinct sets unite).
+ * every aggregate the engine has (counts and sums add, MIN/MAX compare, distinct sets unite, HLL
+ * registers take the maximum, percentile values concatenate, per-slice sums add).
  */
 #include "engine/agg_merge.h"
 
@@ -49,6 +50,14 @@ merge_group(agg_table *into, const agg_table *from, uint32_t gi, uint32_t g, kf_
 			merge_minmax(into, d, s, p, gi, g);
 		else if (p->func == KF_AGG_COUNT_DISTINCT &&
 				 agg_distinct_merge(&d->sets[gi], &s->sets[g], agg_distinct_words(p->kind), into->memory, err) != 0)
+			return -1;
+		else if (p->func == KF_AGG_HLL &&
+				 agg_hll_merge(&d->hlls[gi], &s->hlls[g], p->hll_precision, into->memory, err) != 0)
+			return -1;
+		else if (p->func == KF_AGG_PERCENTILE && agg_pct_merge(&d->pcts[gi], &s->pcts[g], into->memory, err) != 0)
+			return -1;
+		else if (p->func == KF_AGG_PERCENTILE_RATE &&
+				 agg_rate_merge(&d->rates[gi], &s->rates[g], into->memory, err) != 0)
 			return -1;
 		d->counts[gi] += s->counts[g];
 	}

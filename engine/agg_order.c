@@ -47,6 +47,20 @@ aggregate_value(const agg_table *t, uint32_t index, uint32_t group)
 			v.null = t->rows == 0;	/* the column is never NULL; only a grand total can have no rows */
 			v.i = agg_sum_of(s, group);
 			return v;
+		case KF_AGG_HLL:
+			v.i = agg_hll_result(&s->hlls[group], p->hll_precision);
+			return v;
+		case KF_AGG_PERCENTILE:
+			{
+				int64_t		percentile;
+
+				v.null = !agg_pct_result(&s->pcts[group], p->rank, &percentile);
+				v.i = percentile;
+				return v;
+			}
+		case KF_AGG_PERCENTILE_RATE:
+			v.null = !agg_rate_result(&s->rates[group], p->rank, &v.i);
+			return v;
 		default:				/* MIN and MAX */
 			break;
 	}

@@ -6,6 +6,9 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "engine/hll.h"
+#include "engine/percentile.h"
+
 static const char *
 column_name(kf_ecol col)
 {
@@ -47,10 +50,48 @@ validate_key(const kf_group_key *k, uint32_t i, kf_error *err)
 	return kf_error_set(err, "group key %u has unknown kind %d", i, (int) k->kind);
 }
 
+/* The arguments of f_hll, f_percentile and f_percentile_rate beyond their column. */
+static int
+validate_sketch_agg(const kf_agg_item *a, uint32_t i, kf_error *err)
+{
+	bool		int_column = kf_ecol_describe(a->col)->kind == KF_V_INT;
+
+	switch (a->func)
+	{
+		case KF_AGG_HLL:
+			if (a->hll_precision < KF_HLL_MIN_PRECISION || a->hll_precision > KF_HLL_MAX_PRECISION)
+				return kf_error_set(err, "aggregate %u: f_hll precision %u is outside %d..%d", i, a->hll_precision,
+									KF_HLL_MIN_PRECISION, KF_HLL_MAX_PRECISION);
+			return 0;
+		case KF_AGG_PERCENTILE:
+		case KF_AGG_PERCENTILE_RATE:
+			if (!int_column)
+				return kf_error_set(err, "aggregate %u: %s needs an integer column, not %s", i,
+									a->func == KF_AGG_PERCENTILE ? "f_percentile" : "f_percentile_rate",
+									column_name(a->col));
+			if (!kf_percentile_rank_valid(a->rank))
+				return kf_error_set(err, "aggregate %u: percentile rank %g is not in (0, 100]", i, a->rank);
+			if (a->func == KF_AGG_PERCENTILE)
+				return 0;
+			if (!valid_column(a->slice_col))
+				return kf_error_set(err, "aggregate %u: f_percentile_rate names unknown slice column number %d", i,
+									(int) a->slice_col);
+			if (kf_ecol_describe(a->slice_col)->kind != KF_V_INT)
+				return kf_error_set(err, "aggregate %u: f_percentile_rate slices need an integer time column, not %s",
+									i, column_name(a->slice_col));
+			if (a->slice_seconds <= 0)
+				return kf_error_set(err, "aggregate %u: f_percentile_rate slice length must be positive, not %lld",
+									i, (long long) a->slice_seconds);
+			return 0;
+		default:
+			return 0;
+	}
+}
+
 static int
 validate_agg(const kf_agg_item *a, uint32_t i, kf_error *err)
 {
-	if ((unsigned) a->func > KF_AGG_MAX)
+	if ((unsigned) a->func > KF_AGG_PERCENTILE_RATE)
 		return kf_error_set(err, "aggregate %u has unknown function %d", i, (int) a->func);
 	if (a->func == KF_AGG_COUNT_STAR)
 		return 0;
@@ -58,7 +99,7 @@ validate_agg(const kf_agg_item *a, uint32_t i, kf_error *err)
 		return kf_error_set(err, "aggregate %u names unknown column number %d", i, (int) a->col);
 	if (a->func == KF_AGG_SUM && kf_ecol_describe(a->col)->kind != KF_V_INT)
 		return kf_error_set(err, "aggregate %u: sum needs an integer column, not %s", i, column_name(a->col));
-	return 0;
+	return validate_sketch_agg(a, i, err);
 }
 
 static bool
@@ -201,6 +242,10 @@ agg_plan_build(agg_plan *plan, const kf_agg_spec *spec, kf_error *err)
 		a->col = a->func == KF_AGG_COUNT_STAR ? KF_E_CTIMESTAMP : spec->aggs[i].col;
 		a->kind = kf_ecol_describe(a->col)->kind;
 		a->nullable = a->func != KF_AGG_COUNT_STAR && kf_ecol_describe(a->col)->nullable;
+		a->hll_precision = spec->aggs[i].hll_precision;
+		a->rank = spec->aggs[i].rank;
+		a->slice_col = spec->aggs[i].slice_col;
+		a->slice_seconds = spec->aggs[i].slice_seconds;
 	}
 	return 0;
 }

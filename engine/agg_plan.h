@@ -30,6 +30,10 @@ typedef struct agg_item_plan
 	kf_ecol		col;
 	kf_value_kind kind;			/* of the column read (INT for COUNT_STAR) */
 	bool		nullable;
+	uint8_t		hll_precision;	/* HLL */
+	double		rank;			/* PERCENTILE, PERCENTILE_RATE */
+	kf_ecol		slice_col;		/* PERCENTILE_RATE */
+	int64_t		slice_seconds;	/* PERCENTILE_RATE */
 } agg_item_plan;
 
 typedef struct agg_plan

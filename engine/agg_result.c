@@ -1,14 +1,14 @@
 /*
  * agg_result.c -- output columns of the result rows, in the kinds aggregate.h promises: keys in
- * their own kind, counts as INT, SUM as 128-bit, MIN/MAX in the column's kind, with NULL flags
- * where an output can be NULL.
+ * their own kind, counts, HLL estimates and percentiles as INT, SUM and percentile rates as
+ * 128-bit, MIN/MAX in the column's kind, with NULL flags where an output can be NULL.
  */
 #include "engine/agg_result.h"
 
 #include <stdlib.h>
 #include <string.h>
 
-/* Can this output be NULL?  Nullable ADDR keys, and SUM/MIN/MAX (of no non-NULL values). */
+/* Can this output be NULL?  Nullable ADDR keys, and SUM/MIN/MAX/percentiles (of no non-NULL values). */
 static bool
 output_nullable(const agg_plan *plan, kf_output_ref ref)
 {
@@ -16,13 +16,16 @@ output_nullable(const agg_plan *plan, kf_output_ref ref)
 		return plan->keys[ref.index].nullable;
 	kf_agg_func f = plan->aggs[ref.index].func;
 
-	return f == KF_AGG_SUM || f == KF_AGG_MIN || f == KF_AGG_MAX;
+	return f == KF_AGG_SUM || f == KF_AGG_MIN || f == KF_AGG_MAX || f == KF_AGG_PERCENTILE ||
+		f == KF_AGG_PERCENTILE_RATE;
 }
 
+/* Outputs that may not fit in 64 bits: SUM, and the per-slice sums of PERCENTILE_RATE. */
 static bool
 output_is_sum(const agg_plan *plan, kf_output_ref ref)
 {
-	return ref.is_agg && plan->aggs[ref.index].func == KF_AGG_SUM;
+	return ref.is_agg && (plan->aggs[ref.index].func == KF_AGG_SUM ||
+						  plan->aggs[ref.index].func == KF_AGG_PERCENTILE_RATE);
 }
 
 static int

@@ -13,6 +13,20 @@
  *
  * Error: the relative standard error is about 1.04 / sqrt(2^p) (0.81% at p = 14); small
  * cardinalities are exact or nearly so (docs/dialect.md gives the measured figures).
+ *
+ * Measured relative error |estimate - n| / n, mean / max over 20 disjoint blocks of n consecutive
+ * integers (`build/tests/test_sketches --accuracy`, engine/hll.c's Ertl estimator):
+ *      n        p = 14            p = 10
+ *      10       0.00% / 0.00%     0.00% / 0.00%
+ *      100      0.25% / 2.00%     1.60% / 5.00%
+ *      1e3      0.54% / 1.20%     2.20% / 8.40%
+ *      1e4      0.39% / 1.16%     2.66% / 5.44%
+ *      1e5      0.70% / 1.77%     2.73% / 5.64%
+ *      1e6      0.49% / 1.07%     2.81% / 8.82%
+ *
+ * Hash byte layout: kf_hll_hash_int(v) == kf_hll_hash_bytes(v's 8 little-endian bytes, 8) and
+ * kf_hll_hash_addr(a) == kf_hll_hash_bytes(a's 16 network-order bytes, 16), IPv4 as ::ffff:a.b.c.d
+ * (so a PostgreSQL inet can be hashed from its bytes with the same result).
  */
 #ifndef KF_ENGINE_HLL_H
 #define KF_ENGINE_HLL_H
@@ -54,5 +68,13 @@ kf_hll_rank(uint64_t hash, int precision)
 
 /* The cardinality estimate from the 2^precision dense registers. */
 uint64_t	kf_hll_estimate(const uint8_t *registers, int precision);
+
+/*
+ * The same estimate from the registers' histogram: histogram[k] = how many of the 2^precision
+ * registers hold k, for k = 0..65-precision (KF_HLL_HISTOGRAM_SIZE entries).  A sparse sketch
+ * counts its absent registers as 0, so it needs no dense copy to be estimated.
+ */
+#define KF_HLL_HISTOGRAM_SIZE 66
+uint64_t	kf_hll_estimate_histogram(const uint32_t *histogram, int precision);
 
 #endif							/* KF_ENGINE_HLL_H */

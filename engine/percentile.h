@@ -4,7 +4,8 @@
  *
  * Nearest rank: of n values sorted ascending, the percentile `rank` (0 < rank <= 100) is the value
  * at 1-based position ceil(rank / 100 * n), computed in a way that does not depend on floating
- * point rounding of rank / 100 * n (so 95 of 20 values is exactly position 19).
+ * point rounding of rank / 100 * n (so 95 of 20 values is exactly position 19).  The rank is
+ * taken to 9 decimal places first, so that 99.9 means 999/1000 and not the binary double just above.
  */
 #ifndef KF_ENGINE_PERCENTILE_H
 #define KF_ENGINE_PERCENTILE_H

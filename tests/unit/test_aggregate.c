@@ -10,11 +10,14 @@
  * kf_agg_wait, cancellation, spec validation and kf_agg_format.
  */
 #include <arpa/inet.h>
+#include <math.h>
 #include <stdlib.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
 #include "engine/aggregate.h"
+#include "engine/hll.h"
+#include "engine/percentile.h"
 #include "tests/unit/unit.h"
 
 /* ------------------------------------------------------------------ input rows */
@@ -806,7 +809,7 @@ check_spec(const test_spec *s)
 #define TRUNC(c, w) {KF_KEY_INT_TRUNC_BUCKET, (c), (w), 0, 0}
 #define FLOOR(c, w, o) {KF_KEY_INT_FLOOR_BUCKET, (c), (w), (o), 0}
 #define PREFIX(c, n) {KF_KEY_ADDR_PREFIX, (c), 0, 0, (n)}
-#define AGG(f, c) {(f), (c)}
+#define AGG(f, c) {.func = (f), .col = (c)}
 #define KREF(i) {false, (i)}
 #define AREF(i) {true, (i)}
 
@@ -1208,6 +1211,426 @@ test_stats(void)
 	ttable_free(&t, true);
 }
 
+/* ------------------------------------------------------------------ sketch aggregates */
+
+#define HLL(c, p) {.func = KF_AGG_HLL, .col = (c), .hll_precision = (p)}
+#define PCT(c, r) {.func = KF_AGG_PERCENTILE, .col = (c), .rank = (r)}
+#define RATE(c, r, t, w) {.func = KF_AGG_PERCENTILE_RATE, .col = (c), .rank = (r), .slice_col = (t), .slice_seconds = (w)}
+
+static bool
+is_sketch(kf_agg_func f)
+{
+	return f == KF_AGG_HLL || f == KF_AGG_PERCENTILE || f == KF_AGG_PERCENTILE_RATE;
+}
+
+/* The hash engine/hll.h prescribes for a value of any kind. */
+static uint64_t
+hll_hash_of(const tval *v)
+{
+	if (v->kind == KF_V_INT)
+		return kf_hll_hash_int((int64_t) v->i);
+	if (v->kind == KF_V_ADDR)
+		return kf_hll_hash_addr(&v->a);
+	return kf_hll_hash_bytes(v->s, v->len);
+}
+
+static int
+cmp_int128(const void *a, const void *b)
+{
+	__int128	x = *(const __int128 *) a,
+				y = *(const __int128 *) b;
+
+	return (x > y) - (x < y);
+}
+
+/*
+ * The sketch aggregate over rows idx[0..n), computed the slow, obvious way: dense registers built
+ * here, a full sort for percentiles, every slice from the first to the last spelled out.
+ */
+static tval
+reference_sketch(const kf_agg_item *a, const uint32_t *idx, size_t n)
+{
+	tval		out = {.kind = KF_V_INT};
+	__int128   *vals = malloc(sizeof(__int128) * (n + 1));
+	size_t		nv = 0;
+
+	if (a->func == KF_AGG_HLL)
+	{
+		uint8_t    *registers = calloc((size_t) 1 << a->hll_precision, 1);
+
+		for (size_t i = 0; i < n; i++)
+		{
+			tval		v = row_value(&rows[idx[i]], a->col);
+			uint64_t	h = hll_hash_of(&v);
+			uint32_t	r = kf_hll_index(h, a->hll_precision);
+
+			if (!v.null && registers[r] < kf_hll_rank(h, a->hll_precision))
+				registers[r] = kf_hll_rank(h, a->hll_precision);
+		}
+		out.i = (__int128) kf_hll_estimate(registers, a->hll_precision);
+		free(registers);
+	}
+	else if (a->func == KF_AGG_PERCENTILE)
+	{
+		for (size_t i = 0; i < n; i++)
+			vals[nv++] = row_int(&rows[idx[i]], a->col);
+		qsort(vals, nv, sizeof(__int128), cmp_int128);
+		out.null = nv == 0;
+		out.i = nv ? vals[kf_percentile_index(nv, a->rank)] : 0;
+	}
+	else
+	{
+		int64_t		first = INT64_MAX,
+					last = INT64_MIN;
+
+		for (size_t i = 0; i < n; i++)
+		{
+			int64_t		s = (int64_t) floor_div(row_int(&rows[idx[i]], a->slice_col), a->slice_seconds);
+
+			first = s < first ? s : first;
+			last = s > last ? s : last;
+		}
+		size_t		nslices = n ? (size_t) (last - first + 1) : 0;
+		__int128   *sums = calloc(nslices + 1, sizeof(__int128));
+
+		for (size_t i = 0; i < n; i++)
+			sums[floor_div(row_int(&rows[idx[i]], a->slice_col), a->slice_seconds) - first] +=
+				row_int(&rows[idx[i]], a->col);
+		qsort(sums, nslices, sizeof(__int128), cmp_int128);
+		out.null = n == 0;
+		out.i = n ? sums[kf_percentile_index(nslices, a->rank)] : 0;
+		free(sums);
+	}
+	free(vals);
+	return out;
+}
+
+/* reference() for specs that may hold sketch aggregates. */
+static ttable
+reference_with_sketches(const test_spec *s)
+{
+	ttable		t = {0, s->nkeys + s->naggs, NULL};
+	size_t		cap = 0;
+	uint32_t   *idx = malloc(sizeof(uint32_t) * (nrows + 1));
+	size_t		n = 0;
+
+	for (size_t i = 0; i < nrows; i++)
+		if (row_matches(s, &rows[i]))
+			idx[n++] = (uint32_t) i;
+	sort_spec = s;
+	qsort(idx, n, sizeof(uint32_t), cmp_rows_by_keys);
+	for (size_t start = 0; start < n || (start == 0 && s->nkeys == 0);)
+	{
+		size_t		end = start + 1;
+
+		while (end < n && cmp_rows_by_keys(&idx[start], &idx[end]) == 0)
+			end++;
+		if (s->nkeys == 0)
+			end = n;
+		ttable_add_row(&t, &cap);
+		for (uint32_t k = 0; k < s->nkeys; k++)
+			*cell(&t, t.nrows - 1, k) = key_value(&rows[idx[start]], &s->keys[k]);
+		for (uint32_t a = 0; a < s->naggs; a++)
+			*cell(&t, t.nrows - 1, s->nkeys + a) = is_sketch(s->aggs[a].func) ?
+				reference_sketch(&s->aggs[a], &idx[start], end - start) :
+				reference_agg(&s->aggs[a], &idx[start], end - start);
+		if (!having_passes(s, &t, t.nrows - 1))
+			t.nrows--;
+		start = end;
+		if (n == 0)
+			break;
+	}
+	free(idx);
+	return t;
+}
+
+/* check_spec with the sketch-aware reference: one thread and two threads must both equal it. */
+static void
+check_sketch_spec(const test_spec *s)
+{
+	ttable		want = reference_with_sketches(s);
+	kf_pred		leaves[2],
+				and_node;
+	const kf_pred *children[2];
+
+	build_where(s, leaves, children, &and_node);
+	for (uint32_t threads = 1; threads <= 2; threads++)
+	{
+		kf_error	err = {{0}};
+		kf_agg_spec spec = engine_spec(s, &and_node, threads);
+		ttable		got = run_engine(&spec, &err, NULL);
+		char		name[200],
+					why[800] = "";
+
+		snprintf(name, sizeof(name), "%s (%u thread%s, %zu groups)", s->name, threads, threads > 1 ? "s" : "",
+				 want.nrows);
+		if (got.nrows == SIZE_MAX)
+		{
+			printf("FAIL %s: engine error: %s\n", name, err.msg);
+			unit_failures++;
+		}
+		else if (!same_result(s, &want, &got, why, sizeof(why)))
+		{
+			printf("FAIL %s: %s\n", name, why);
+			unit_failures++;
+		}
+		else
+			printf("PASS %s\n", name);
+		ttable_free(&got, true);
+	}
+	ttable_free(&want, false);
+}
+
+static void
+test_sketch_aggregates(void)
+{
+	static const test_spec specs[] = {
+		{.name = "f_hll of INT, ADDR, NULL-able ADDR and STR columns", .nkeys = 1, .keys = {KEY(KF_E_PROTOCOL)},
+		 .naggs = 6, .aggs = {HLL(KF_E_L4_SRC_PORT, 14), HLL(KF_E_INET_SRC_ADDR, 14), HLL(KF_E_IPV4_DST_ADDR, 12),
+			 HLL(KF_E_SRC_FLOW_TAGS, 10), HLL(KF_E_DEVICE_NAME, 4), HLL(KF_E_IPV4_NEXT_HOP, 14)}},
+		{.name = "f_hll grand total (dense sketches merged)", .naggs = 4,
+		 .aggs = {HLL(KF_E_CTIMESTAMP, 14), HLL(KF_E_IN_BYTES, 10), HLL(KF_E_INET_DST_ADDR, 14), AGG(KF_AGG_COUNT_STAR, 0)}},
+		{.name = "f_hll of many small groups (sparse sketches)", .nkeys = 1, .keys = {KEY(KF_E_INET_SRC_ADDR)},
+		 .naggs = 2, .aggs = {HLL(KF_E_CTIMESTAMP, 14), HLL(KF_E_L4_DST_PORT, 6)}},
+		{.name = "f_hll of ipv4_next_hop: all-NULL group is 0", .nkeys = 1, .keys = {KEY(KF_E_IPV4_NEXT_HOP)},
+		 .naggs = 1, .aggs = {HLL(KF_E_IPV4_NEXT_HOP, 14)}},
+		{.name = "f_percentile of INT columns (ties, negatives, huge values)", .nkeys = 1, .keys = {KEY(KF_E_TOS)},
+		 .naggs = 5, .aggs = {PCT(KF_E_IN_BYTES, 95), PCT(KF_E_IN_BYTES, 50), PCT(KF_E_IN_BYTES, 0.1),
+			 PCT(KF_E_PROTOCOL, 99.9), PCT(KF_E_OUT_PKTS, 100)}},
+		{.name = "f_percentile of small groups", .nkeys = 1, .keys = {KEY(KF_E_INET_DST_ADDR)},
+		 .naggs = 2, .aggs = {PCT(KF_E_BOTH_BYTES, 95), PCT(KF_E_L4_SRC_PORT, 50)}},
+		{.name = "f_percentile_rate per 60 s of ctimestamp", .nkeys = 1, .keys = {KEY(KF_E_DEVICE_ID)},
+		 .naggs = 3, .aggs = {RATE(KF_E_BOTH_BYTES, 95, KF_E_CTIMESTAMP, 60), RATE(KF_E_BOTH_BYTES, 50, KF_E_CTIMESTAMP, 60),
+			 RATE(KF_E_IN_PKTS, 99, KF_E_START_TIME, 300)}},
+		{.name = "f_percentile_rate with gaps between slices", .nwhere = 1, .where = {{KF_E_L4_SRC_PORT, 25}},
+		 .nkeys = 1, .keys = {KEY(KF_E_PROTOCOL)}, .naggs = 3,
+		 .aggs = {RATE(KF_E_BOTH_BYTES, 50, KF_E_CTIMESTAMP, 10), RATE(KF_E_BOTH_BYTES, 90, KF_E_CTIMESTAMP, 10),
+			 RATE(KF_E_OUT_BYTES, 99.5, KF_E_CTIMESTAMP, 7)}},
+		{.name = "sketches over no rows: HLL 0, percentiles NULL", .nwhere = 1, .where = {{KF_E_PROTOCOL, 99}},
+		 .naggs = 3, .aggs = {HLL(KF_E_INET_SRC_ADDR, 14), PCT(KF_E_IN_BYTES, 95),
+		 RATE(KF_E_BOTH_BYTES, 95, KF_E_CTIMESTAMP, 60)}},
+		{.name = "ORDER BY f_hll DESC LIMIT 10", .nkeys = 1, .keys = {KEY(KF_E_L4_DST_PORT)}, .naggs = 2,
+		 .aggs = {HLL(KF_E_INET_SRC_ADDR, 14), AGG(KF_AGG_COUNT_STAR, 0)}, .norder = 2,
+		 .order = {{AREF(0), true, false}, {KREF(0), false, false}}, .has_limit = true, .limit = 10},
+		{.name = "HAVING f_hll >= 40 ORDER BY f_percentile", .nkeys = 1, .keys = {KEY(KF_E_INET_SRC_ADDR)}, .naggs = 2,
+		 .aggs = {HLL(KF_E_CTIMESTAMP, 12), PCT(KF_E_OUT_BYTES, 90)}, .nhaving = 1,
+		 .having = {{AREF(0), KF_OP_GE, 40}}, .norder = 2, .order = {{AREF(1), false, false}, {KREF(0), false, false}}},
+		{.name = "HAVING f_percentile_rate > 0 ORDER BY it DESC", .nkeys = 1, .keys = {KEY(KF_E_DST_FLOW_TAGS)},
+		 .naggs = 1, .aggs = {RATE(KF_E_IN_BYTES, 95, KF_E_CTIMESTAMP, 60)}, .nhaving = 1,
+		 .having = {{AREF(0), KF_OP_GT, 0}}, .norder = 1, .order = {{AREF(0), true, true}}},
+	};
+
+	for (size_t i = 0; i < sizeof(specs) / sizeof(specs[0]); i++)
+		check_sketch_spec(&specs[i]);
+}
+
+/* A flow of the hand-made data set: time, source address, in_bytes. */
+static kf_flow
+hand_flow(int64_t t, kf_addr src, int64_t bytes)
+{
+	kf_flow		f = {.ctimestamp = t, .src_addr = src, .dst_addr = src, .in_bytes = bytes, .protocol = 6};
+
+	return f;
+}
+
+/* Exact results for a handful of hand-made rows. */
+static void
+test_sketch_exact_values(void)
+{
+	char		dir[300];
+	kf_error	err = {{0}};
+	kf_addr		a = v4(0x0a000001), b = v4(0x0a000002), c = v4(0x0a000003), six = v6(UINT64_C(0x20010db800000000), 9);
+	/* device 1: slices of 60 s from HOUR0: 100 | 25 + 50 | - | - | 10, so sorted 0 0 10 75 100 */
+	kf_flow		dev1[] = {hand_flow(HOUR0 + 5, a, 100), hand_flow(HOUR0 + 65, b, 50), hand_flow(HOUR0 + 70, a, 25),
+	hand_flow(HOUR0 + 250, six, 10)};
+	/* device 2: in_bytes 5 1 5 5 9 1 5 (sorted 1 1 5 5 5 5 9), addresses a b c c six six a */
+	kf_flow		dev2[] = {hand_flow(HOUR0, a, 5), hand_flow(HOUR0 + 1, b, 1), hand_flow(HOUR0 + 2, c, 5),
+		hand_flow(HOUR0 + 3, c, 5), hand_flow(HOUR0 + 4, six, 9), hand_flow(HOUR0 + 5, six, 1),
+	hand_flow(HOUR0 + 6, a, 5)};
+	/* device 3: one IPv6 row */
+	kf_flow		dev3[] = {hand_flow(HOUR0 + 30, six, 42)};
+	const kf_flow *flows[] = {dev1, dev2, dev3};
+	size_t		counts[] = {4, 7, 1};
+
+	snprintf(dir, sizeof(dir), "%s-sketch", data_dir);
+	mkdir(dir, 0755);
+	for (uint32_t d = 0; d < 3; d++)
+	{
+		kf_writer  *w = kf_writer_open(dir, d + 1, &err);
+
+		for (size_t i = 0; w && i < counts[d]; i++)
+			kf_writer_add(w, &flows[d][i], &err);
+		if (w)
+			kf_writer_flush(w, &err);
+		kf_writer_close(w);
+	}
+	kf_group_key keys[] = {KEY(KF_E_DEVICE_ID)};
+	kf_agg_item aggs[] = {
+		HLL(KF_E_IPV4_SRC_ADDR, 14), HLL(KF_E_INET_SRC_ADDR, 14), PCT(KF_E_IN_BYTES, 30), PCT(KF_E_IN_BYTES, 28),
+		PCT(KF_E_IN_BYTES, 90), RATE(KF_E_IN_BYTES, 40, KF_E_CTIMESTAMP, 60), RATE(KF_E_IN_BYTES, 60, KF_E_CTIMESTAMP, 60),
+		RATE(KF_E_IN_BYTES, 80, KF_E_CTIMESTAMP, 60), RATE(KF_E_IN_BYTES, 95, KF_E_CTIMESTAMP, 60),
+	};
+	kf_order_item order[] = {{KREF(0), false, false}};
+	/* per device: hll(ipv4), hll(inet), p30, p28, p90, rate p40, p60, p80, p95 */
+	static const int64_t want[3][9] = {
+		{2, 3, 25, 25, 100, 0, 10, 75, 100},
+		{3, 4, 5, 1, 9, 31, 31, 31, 31},
+		{0, 1, 42, 42, 42, 42, 42, 42, 42},
+	};
+
+	for (uint32_t threads = 1; threads <= 2; threads++)
+	{
+		kf_agg_spec spec = {.data_dir = dir, .nkeys = 1, .keys = keys, .naggs = 9, .aggs = aggs, .norder = 1,
+		.order = order, .threads = threads};
+		ttable		t = run_engine(&spec, &err, NULL);
+		char		name[120];
+
+		snprintf(name, sizeof(name), "sketch exact values: 3 devices (%u thread%s)", threads, threads > 1 ? "s" : "");
+		CHECK_INT_EQ(name, t.nrows, 3);
+		for (size_t r = 0; t.nrows == 3 && r < 3; r++)
+			for (uint32_t col = 0; col < 9; col++)
+			{
+				const tval *v = cell(&t, r, 1 + col);
+
+				snprintf(name, sizeof(name), "sketch exact values: device %zu, %s (%u thread%s)", r + 1,
+						 (const char *[]) {"f_hll(ipv4_src_addr)", "f_hll(inet_src_addr)", "f_percentile 30",
+							 "f_percentile 28", "f_percentile 90", "rate 40", "rate 60", "rate 80", "rate 95"}[col],
+						 threads, threads > 1 ? "s" : "");
+				CHECK_INT_EQ(name, v->null ? -999 : (int64_t) v->i, want[r][col]);
+			}
+		ttable_free(&t, true);
+	}
+
+	/* the ipv4_src_addr sketch of device 2 equals kf_hll_estimate of registers built by hand */
+	uint8_t    *registers = calloc((size_t) 1 << 14, 1);
+	kf_addr		v4s[] = {a, b, c};
+
+	for (int i = 0; i < 3; i++)
+	{
+		uint64_t	h = kf_hll_hash_addr(&v4s[i]);
+
+		if (registers[kf_hll_index(h, 14)] < kf_hll_rank(h, 14))
+			registers[kf_hll_index(h, 14)] = kf_hll_rank(h, 14);
+	}
+	CHECK_INT_EQ("sketch exact values: hand-built registers estimate 3", kf_hll_estimate(registers, 14), 3);
+	free(registers);
+
+	/* a grand total over no rows: HLL 0, percentile and rate NULL */
+	kf_pred		nothing = {.type = KF_P_FALSE};
+	kf_agg_item none_aggs[] = {HLL(KF_E_INET_SRC_ADDR, 14), PCT(KF_E_IN_BYTES, 50),
+	RATE(KF_E_IN_BYTES, 50, KF_E_CTIMESTAMP, 60)};
+	kf_agg_spec spec = {.data_dir = dir, .where = &nothing, .keys = keys, .naggs = 3, .aggs = none_aggs};
+	ttable		t = run_engine(&spec, &err, NULL);
+
+	CHECK("sketches over no rows: one row, 0, NULL, NULL", t.nrows == 1 && !cell(&t, 0, 0)->null &&
+		  cell(&t, 0, 0)->i == 0 && cell(&t, 0, 1)->null && cell(&t, 0, 2)->null);
+	ttable_free(&t, true);
+}
+
+/*
+ * Each sketch state is charged against memory_limit: a grand total that fits in 100000 bytes with
+ * count(*) fails with the sketch instead.
+ */
+static void
+test_sketch_memory_limit(void)
+{
+	static const struct
+	{
+		const char *name;
+		kf_agg_item item;
+		uint32_t	copies;
+	}			cases[] = {
+		{"f_hll dense registers (8 x 16 KB)", HLL(KF_E_CTIMESTAMP, 14), 8},
+		{"f_percentile values", PCT(KF_E_CTIMESTAMP, 50), 1},
+		{"f_percentile_rate slices", RATE(KF_E_IN_BYTES, 50, KF_E_CTIMESTAMP, 1), 1},
+	};
+	kf_agg_item aggs[8];
+	kf_agg_spec spec = {.data_dir = data_dir, .aggs = aggs, .memory_limit = 100000};
+	kf_error	err = {{0}};
+	char		name[160];
+
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++)
+	{
+		spec.naggs = cases[i].copies;
+		for (uint32_t a = 0; a < cases[i].copies; a++)
+			aggs[a] = (kf_agg_item) AGG(KF_AGG_COUNT_STAR, 0);
+		ttable		t = run_engine(&spec, &err, NULL);
+
+		snprintf(name, sizeof(name), "memory limit: count(*) instead of %s fits", cases[i].name);
+		CHECK(name, t.nrows == 1);
+		ttable_free(&t, true);
+		for (uint32_t a = 0; a < cases[i].copies; a++)
+			aggs[a] = cases[i].item;
+		t = run_engine(&spec, &err, NULL);
+		snprintf(name, sizeof(name), "memory limit: %s count", cases[i].name);
+		CHECK(name, t.nrows == SIZE_MAX && strstr(err.msg, "group table needs more than 100000 bytes") != NULL);
+		ttable_free(&t, true);
+	}
+
+	kf_agg_stats stats;
+
+	spec.naggs = 1;
+	aggs[0] = (kf_agg_item) PCT(KF_E_CTIMESTAMP, 50);
+	spec.memory_limit = (size_t) 64 << 20;
+	ttable		t = run_engine(&spec, &err, &stats);
+
+	CHECK("memory limit: f_percentile with enough memory accounts every value", t.nrows == 1 &&
+		  stats.peak_memory >= sizeof(int64_t) * nrows);
+	ttable_free(&t, true);
+}
+
+static void
+test_sketch_invalid_and_format(void)
+{
+	kf_group_key keys[] = {KEY(KF_E_INET_SRC_ADDR)};
+	kf_agg_item item[1];
+	kf_agg_spec s = {.data_dir = data_dir, .nkeys = 1, .keys = keys, .naggs = 1, .aggs = item};
+	static const struct
+	{
+		const char *name;
+		kf_agg_item item;
+		const char *want;
+	}			cases[] = {
+		{"invalid: f_hll precision 3", HLL(KF_E_INET_SRC_ADDR, 3), "f_hll precision 3 is outside 4..14"},
+		{"invalid: f_hll precision 15", HLL(KF_E_INET_SRC_ADDR, 15), "f_hll precision 15 is outside 4..14"},
+		{"invalid: f_percentile rank 0", PCT(KF_E_IN_BYTES, 0), "percentile rank 0 is not in (0, 100]"},
+		{"invalid: f_percentile rank 100.5", PCT(KF_E_IN_BYTES, 100.5), "percentile rank 100.5 is not in (0, 100]"},
+		{"invalid: f_percentile rank NaN", PCT(KF_E_IN_BYTES, NAN), "is not in (0, 100]"},
+		{"invalid: f_percentile of an address", PCT(KF_E_INET_DST_ADDR, 50),
+		"f_percentile needs an integer column, not inet_dst_addr"},
+		{"invalid: f_percentile_rate of a string", RATE(KF_E_SRC_FLOW_TAGS, 50, KF_E_CTIMESTAMP, 60),
+		"f_percentile_rate needs an integer column, not src_flow_tags"},
+		{"invalid: f_percentile_rate rank -1", RATE(KF_E_IN_BYTES, -1, KF_E_CTIMESTAMP, 60), "percentile rank -1"},
+		{"invalid: f_percentile_rate sliced by an address", RATE(KF_E_IN_BYTES, 50, KF_E_INET_SRC_ADDR, 60),
+		"slices need an integer time column, not inet_src_addr"},
+		{"invalid: f_percentile_rate unknown slice column", RATE(KF_E_IN_BYTES, 50, KF_E_NUM_COLUMNS, 60),
+		"unknown slice column"},
+		{"invalid: f_percentile_rate slice 0 s", RATE(KF_E_IN_BYTES, 50, KF_E_CTIMESTAMP, 0),
+		"slice length must be positive, not 0"},
+		{"invalid: unknown aggregate function", {.func = (kf_agg_func) (KF_AGG_PERCENTILE_RATE + 1)},
+		"unknown function"},
+	};
+
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++)
+	{
+		item[0] = cases[i].item;
+		check_invalid(cases[i].name, &s, cases[i].want);
+	}
+
+	kf_agg_item aggs[] = {HLL(KF_E_INET_SRC_ADDR, 14), PCT(KF_E_BOTH_BYTES, 95),
+	RATE(KF_E_BOTH_BYTES, 99.9, KF_E_START_TIME, 60)};
+	kf_order_item order[] = {{AREF(0), true, true}};
+	kf_having_item having[] = {{AREF(1), KF_OP_GT, 1000}};
+	kf_agg_spec spec = {.data_dir = data_dir, .nkeys = 1, .keys = keys, .naggs = 3, .aggs = aggs, .nhaving = 1,
+	.having = having, .norder = 1, .order = order};
+	char		buf[512];
+
+	kf_agg_format(&spec, buf, sizeof(buf));
+	CHECK_STR_EQ("format: sketch aggregates", buf,
+				 "GROUP BY inet_src_addr; AGG f_hll(inet_src_addr, p=14), f_percentile(both_bytes, 95), "
+				 "f_percentile_rate(both_bytes per 60 s of i_start_time, 99.9); HAVING 3 > 1000; ORDER BY 2 DESC");
+}
+
 /* ------------------------------------------------------------------ main */
 
 static void
@@ -1240,6 +1663,10 @@ main(void)
 	test_invalid_specs();
 	test_format();
 	test_stats();
+	test_sketch_aggregates();
+	test_sketch_exact_values();
+	test_sketch_memory_limit();
+	test_sketch_invalid_and_format();
 	remove_tree(data_dir);
 	UNIT_EXIT();
 }
