@@ -44,6 +44,10 @@ include $(PGXS)
 # The extension's shared object needs the static library first.
 $(shlib): $(KF_LIB)
 
+# PGXS tracks no header dependencies: rebuild the extension's objects when any header changes, or
+# a changed struct would link stale objects.
+$(OBJS): $(wildcard fdw/*.h engine/*.h store/*.h)
+
 all: $(BUILD)/kflowd $(BUILD)/flowgen
 
 $(BUILD)/%.o: %.c
