@@ -7,7 +7,9 @@
  * range, as PostgreSQL's int8 accumulator raises) and sum(int8) numeric, both NULL over no
  * values; avg is numeric_div(sum, count) on numerics, exactly the final function of PostgreSQL's
  * integer averages (int8_avg, numeric_poly_avg), so the scale is the same; min/max and keys keep
- * their column's type.
+ * their column's type.  f_hll is bigint (0 over no values), f_percentile the argument's integer
+ * type (NULL over no values) and f_percentile_rate the engine's chosen slice sum divided by the
+ * slice length with kf_slice_rate, the final step of the SQL aggregate, so both give the same float8.
  *
  *-------------------------------------------------------------------------
  */
@@ -97,6 +99,18 @@ output_datum(KfAggScanState *state, const KfAggOutput *out, uint32 row, bool *is
 			}
 		case KF_OUT_VALUE:
 			return value_datum(col, row, out->typid, -1, name);
+		case KF_OUT_HLL:
+			return Int64GetDatum(col->ints[row]);
+		case KF_OUT_PERCENTILE:
+			/* a percentile is one of the column's values, so it fits the argument's type */
+			if (out->typid == INT2OID)
+				return Int16GetDatum((int16) col->ints[row]);
+			if (out->typid == INT4OID)
+				return Int32GetDatum((int32) col->ints[row]);
+			return Int64GetDatum(col->ints[row]);
+		case KF_OUT_PERCENTILE_RATE:
+			return Float8GetDatum(kf_slice_rate(col->sums[row],
+												state->plan.aggs[out->agg].slice_seconds));
 	}
 	elog(ERROR, "kentik_fdw: unknown aggregate output %d", (int) out->kind);
 	return (Datum) 0;

@@ -13,13 +13,20 @@
  *	  n <= 32 (the address itself, returned with mask length n);
  *	- aggregates: count(*), count(col), count(DISTINCT col), sum/avg of integer columns, min/max of
  *	  integer, inet, timestamptz and (C collation) text columns; no FILTER, ORDER BY, other DISTINCT;
+ *	  Kentik's f_ aggregates of this extension (kentik_fdw--1.0.sql): f_sum, f_avg, f_min, f_max,
+ *	  f_count as their built-in twins, f_countdistinct as count(DISTINCT), and f_hll,
+ *	  f_percentile, f_percentile_rate as the engine's HLL / PERCENTILE / PERCENTILE_RATE with
+ *	  constant parameters (invalid ones stay in PostgreSQL, which reports them);
  *	- HAVING: "output op integer constant" conjuncts go to the engine; the others stay local as
  *	  the scan's own qual, provided the aggregates they use are pushed too;
  *	- ORDER BY: keys and aggregates under their type's default btree ordering (text only in the C
  *	  collation), ascending or descending, NULLS FIRST or LAST.
  *
  * The scan's target list (fdw_scan_tlist) is the keys followed by the aggregate outputs; an avg
- * is one output made of two engine aggregates (sum and count).
+ * is one output made of two engine aggregates (sum and count).  The parameters of the f_ engine
+ * aggregates (precision, rank, slice column and length) are not part of the flattened plan in
+ * fdw_private: kf_restore_agg_params reads them again from the Aggrefs of fdw_scan_tlist, with
+ * the same code that recognised them.
  *
  *-------------------------------------------------------------------------
  */
@@ -27,19 +34,29 @@
 
 #include "fdw/kentik_fdw.h"
 
+#include "access/htup_details.h"
 #include "access/stratnum.h"
+#include "catalog/dependency.h"
 #include "catalog/pg_am.h"
 #include "catalog/pg_aggregate.h"
+#include "catalog/pg_namespace.h"
+#include "catalog/pg_proc.h"
 #include "catalog/pg_type.h"
 #include "commands/defrem.h"
+#include "engine/hll.h"
+#include "engine/percentile.h"
+#include "parser/parse_func.h"
 #include "nodes/makefuncs.h"
 #include "nodes/nodeFuncs.h"
 #include "optimizer/optimizer.h"
 #include "optimizer/tlist.h"
 #include "utils/builtins.h"
+#include "utils/catcache.h"
 #include "utils/fmgroids.h"
 #include "utils/lsyscache.h"
+#include "utils/memutils.h"
 #include "utils/pg_locale.h"
+#include "utils/syscache.h"
 #include "utils/timestamp.h"
 
 /* What kf_grouping_ok collects before it is flattened into the KfAggPlan. */
@@ -131,6 +148,29 @@ strip_collation(Node *node)
 	while (IsA(node, RelabelType) &&
 		   ((RelabelType *) node)->resulttype == exprType((Node *) ((RelabelType *) node)->arg))
 		node = (Node *) ((RelabelType *) node)->arg;
+	return node;
+}
+
+/* const_float8 reads a non-NULL float8 constant (rank 95 is folded to one by the planner). */
+static bool
+const_float8(Node *node, double *value)
+{
+	Const	   *c = (Const *) node;
+
+	if (!IsA(node, Const) || c->constisnull || c->consttype != FLOAT8OID)
+		return false;
+	*value = DatumGetFloat8(c->constvalue);
+	return true;
+}
+
+/* strip_int_widening removes a cast of a smaller integer to bigint, which keeps the value. */
+static Node *
+strip_int_widening(Node *node)
+{
+	FuncExpr   *func = (FuncExpr *) node;
+
+	if (IsA(node, FuncExpr) && (func->funcid == F_INT8_INT4 || func->funcid == F_INT8_INT2))
+		return (Node *) linitial(func->args);
 	return node;
 }
 
@@ -313,9 +353,9 @@ output_index(GroupingContext *cx, Expr *expr)
 
 /* min_max_fits: min/max over this column kind, with text only under the C collation. */
 static bool
-min_max_fits(Aggref *agg, kf_ecol ecol)
+min_max_fits(Oid aggfnoid, Oid inputcollid, kf_ecol ecol)
 {
-	switch (agg->aggfnoid)
+	switch (aggfnoid)
 	{
 		case F_MIN_INT2:
 		case F_MIN_INT4:
@@ -331,7 +371,7 @@ min_max_fits(Aggref *agg, kf_ecol ecol)
 			return kf_ecol_describe(ecol)->kind == KF_V_ADDR;
 		case F_MIN_TEXT:
 		case F_MAX_TEXT:
-			return kf_ecol_describe(ecol)->kind == KF_V_STR && lc_collate_is_c(agg->inputcollid);
+			return kf_ecol_describe(ecol)->kind == KF_V_STR && lc_collate_is_c(inputcollid);
 		default:
 			return false;
 	}
@@ -344,21 +384,226 @@ is_min(Oid aggfnoid)
 		aggfnoid == F_MIN_TIMESTAMPTZ || aggfnoid == F_MIN_INET || aggfnoid == F_MIN_TEXT;
 }
 
-/* column_aggregate maps an aggregate over one column to engine aggregates and an output. */
+/* ---------------------------------------------------------------- Kentik's f_ aggregates */
+
+/* What the engine computes for one of the extension's f_ aggregates. */
+typedef enum KfFKind
+{
+	KF_F_LIKE_BUILTIN,			/* f_sum, f_avg, f_min, f_max, f_count: as the built-in twin */
+	KF_F_COUNT_DISTINCT,		/* f_countdistinct: count(DISTINCT) */
+	KF_F_HLL,
+	KF_F_PERCENTILE,
+	KF_F_PERCENTILE_RATE
+} KfFKind;
+
+typedef struct KfFAggregate
+{
+	Oid			oid;
+	KfFKind		kind;
+	Oid			builtin;		/* the built-in aggregate of the same semantics (LIKE_BUILTIN and
+								 * COUNT_DISTINCT: count(any)) */
+} KfFAggregate;
+
+static const struct
+{
+	const char *name;
+	KfFKind		kind;
+	const char *builtin;
+}			f_aggregate_names[] =
+{
+	{"f_sum", KF_F_LIKE_BUILTIN, "sum"},
+	{"f_avg", KF_F_LIKE_BUILTIN, "avg"},
+	{"f_min", KF_F_LIKE_BUILTIN, "min"},
+	{"f_max", KF_F_LIKE_BUILTIN, "max"},
+	{"f_count", KF_F_LIKE_BUILTIN, "count"},
+	{"f_countdistinct", KF_F_COUNT_DISTINCT, NULL},
+	{"f_hll", KF_F_HLL, NULL},
+	{"f_percentile", KF_F_PERCENTILE, NULL},
+	{"f_percentile_rate", KF_F_PERCENTILE_RATE, NULL},
+};
+
+/*
+ * The f_ aggregates of the installed extension, looked up once per backend (in TopMemoryContext)
+ * and again when the extension's OID changes (dropped and created again).
+ */
+static Oid	f_cache_extension = InvalidOid;
+static int	f_cache_count = 0;
+static KfFAggregate *f_cache = NULL;
+
+/* builtin_twin finds pg_catalog.name with exactly the given argument types. */
+static Oid
+builtin_twin(const char *name, Form_pg_proc proc)
+{
+	return LookupFuncName(list_make2(makeString("pg_catalog"), makeString(pstrdup(name))),
+						  proc->pronargs, proc->proargtypes.values, true);
+}
+
+/* load_f_aggregates fills the cache: every aggregate of the extension named in f_aggregate_names. */
+static void
+load_f_aggregates(Oid extension)
+{
+	int			capacity = 64;
+	int			count = 0;
+	KfFAggregate *found = MemoryContextAlloc(TopMemoryContext, sizeof(KfFAggregate) * capacity);
+
+	for (int i = 0; i < lengthof(f_aggregate_names); i++)
+	{
+		CatCList   *list = SearchSysCacheList1(PROCNAMEARGSNSP,
+											   CStringGetDatum(f_aggregate_names[i].name));
+
+		for (int m = 0; m < list->n_members; m++)
+		{
+			Form_pg_proc proc = (Form_pg_proc) GETSTRUCT(&list->members[m]->tuple);
+
+			if (proc->pronamespace != PG_CATALOG_NAMESPACE || proc->prokind != PROKIND_AGGREGATE ||
+				getExtensionOfObject(ProcedureRelationId, proc->oid) != extension)
+				continue;
+			if (count == capacity)
+			{
+				capacity *= 2;
+				found = repalloc(found, sizeof(KfFAggregate) * capacity);
+			}
+			found[count].oid = proc->oid;
+			found[count].kind = f_aggregate_names[i].kind;
+			found[count].builtin = f_aggregate_names[i].kind == KF_F_COUNT_DISTINCT ? F_COUNT_ANY :
+				f_aggregate_names[i].builtin != NULL ? builtin_twin(f_aggregate_names[i].builtin, proc) :
+				InvalidOid;
+			count++;
+		}
+		ReleaseSysCacheList(list);
+	}
+	if (f_cache != NULL)
+		pfree(f_cache);
+	f_cache = found;
+	f_cache_count = count;
+	f_cache_extension = extension;
+}
+
+/* find_f_aggregate tells whether aggfnoid is one of the extension's f_ aggregates. */
+static const KfFAggregate *
+find_f_aggregate(Oid aggfnoid)
+{
+	Oid			extension;
+
+	if (aggfnoid < FirstNormalObjectId)
+		return NULL;
+	extension = kf_extension_oid();
+	if (!OidIsValid(extension))
+		return NULL;
+	if (extension != f_cache_extension)
+		load_f_aggregates(extension);
+	for (int i = 0; i < f_cache_count; i++)
+		if (f_cache[i].oid == aggfnoid)
+			return &f_cache[i];
+	return NULL;
+}
+
+/*
+ * f_engine_item recognises f_hll(col, error), f_percentile(col, rank) and f_percentile_rate(col,
+ * slice_col, rank [, slice_seconds]) over engine columns with valid constant parameters, and
+ * describes the engine aggregate.  Invalid parameters are not pushed: PostgreSQL then raises the
+ * aggregate's own error (or returns its result over no rows), as it does on an ordinary table.
+ */
 static bool
-column_aggregate(GroupingContext *cx, Aggref *agg, KfAggOutput *out)
+f_engine_item(KfColumnMap *columns, Aggref *agg, KfFKind kind, kf_agg_item *item)
+{
+	List	   *args = NIL;
+	ListCell   *lc;
+	double		value;
+	int64		slice_seconds = KF_DEFAULT_SLICE_SECONDS;
+
+	memset(item, 0, sizeof(*item));
+	foreach(lc, agg->args)
+		args = lappend(args, lfirst_node(TargetEntry, lc)->expr);
+	if (agg->aggdistinct != NIL || list_length(args) < 2 ||
+		!kf_plain_column(columns, strip_collation(strip_int_widening(linitial(args))), &item->col))
+		return false;
+	switch (kind)
+	{
+		case KF_F_HLL:
+			if (!const_float8(lsecond(args), &value) || kf_hll_precision_for_error(value) < 0)
+				return false;
+			item->func = KF_AGG_HLL;
+			item->hll_precision = (uint8_t) kf_hll_precision_for_error(value);
+			return true;
+		case KF_F_PERCENTILE:
+			if (!is_int_column(item->col) || !const_float8(lsecond(args), &value) ||
+				!kf_percentile_rank_valid(value))
+				return false;
+			item->func = KF_AGG_PERCENTILE;
+			item->rank = value;
+			return true;
+		case KF_F_PERCENTILE_RATE:
+			if (!is_int_column(item->col) ||
+				!kf_plain_column(columns, strip_int_widening(lsecond(args)), &item->slice_col) ||
+				!is_int_column(item->slice_col) || !const_float8(lthird(args), &value) ||
+				!kf_percentile_rank_valid(value))
+				return false;
+			if (list_length(args) > 3 && (!const_int64(lfourth(args), &slice_seconds) || slice_seconds <= 0))
+				return false;
+			item->func = KF_AGG_PERCENTILE_RATE;
+			item->rank = value;
+			item->slice_seconds = slice_seconds;
+			return true;
+		default:
+			return false;
+	}
+}
+
+/* f_engine_output adds f_hll, f_percentile or f_percentile_rate as one engine aggregate. */
+static bool
+f_engine_output(GroupingContext *cx, Aggref *agg, KfFKind kind, KfAggOutput *out)
+{
+	kf_agg_item *item = palloc(sizeof(kf_agg_item));
+
+	if (!f_engine_item(cx->columns, agg, kind, item))
+		return false;
+	out->kind = kind == KF_F_HLL ? KF_OUT_HLL :
+		kind == KF_F_PERCENTILE ? KF_OUT_PERCENTILE : KF_OUT_PERCENTILE_RATE;
+	out->agg = list_length(cx->aggs);
+	cx->aggs = lappend(cx->aggs, item);
+	return true;
+}
+
+/*
+ * kf_restore_agg_params sets the parameters of the plan's f_ engine aggregates (which the
+ * flattened plan does not carry) from the Aggrefs of the scan's target list (keys, then outputs).
+ */
+void
+kf_restore_agg_params(KfAggPlan *plan, List *scan_tlist, KfColumnMap *columns)
+{
+	for (int j = 0; j < plan->nouts; j++)
+	{
+		KfAggOutput *out = &plan->outs[j];
+		Expr	   *expr = list_nth_node(TargetEntry, scan_tlist, plan->nkeys + j)->expr;
+		const KfFAggregate *f;
+
+		if (out->kind != KF_OUT_HLL && out->kind != KF_OUT_PERCENTILE &&
+			out->kind != KF_OUT_PERCENTILE_RATE)
+			continue;
+		f = IsA(expr, Aggref) ? find_f_aggregate(((Aggref *) expr)->aggfnoid) : NULL;
+		if (f == NULL || !f_engine_item(columns, (Aggref *) expr, f->kind, &plan->aggs[out->agg]))
+			elog(ERROR, "kentik_fdw: cannot rebuild pushed aggregate %d", j + 1);
+	}
+}
+
+/*
+ * column_aggregate maps an aggregate over one column to engine aggregates and an output; aggfnoid
+ * is the aggregate or, for an f_ aggregate, its built-in twin.
+ */
+static bool
+column_aggregate(GroupingContext *cx, Aggref *agg, Oid aggfnoid, bool distinct, KfAggOutput *out)
 {
 	TargetEntry *arg = linitial_node(TargetEntry, agg->args);
 	kf_ecol		ecol;
-	bool		distinct = agg->aggdistinct != NIL;
 
 	if (!kf_plain_column(cx->columns, strip_collation((Node *) arg->expr), &ecol) ||
 		!collation_is_deterministic(agg->inputcollid))
 		return false;
-	if (distinct && agg->aggfnoid != F_COUNT_ANY)
+	if (distinct && aggfnoid != F_COUNT_ANY)
 		return false;
 	out->agg = list_length(cx->aggs);
-	switch (agg->aggfnoid)
+	switch (aggfnoid)
 	{
 		case F_COUNT_ANY:
 			out->kind = KF_OUT_COUNT;
@@ -369,7 +614,7 @@ column_aggregate(GroupingContext *cx, Aggref *agg, KfAggOutput *out)
 		case F_SUM_INT8:
 			if (!is_int_column(ecol))
 				return false;
-			out->kind = agg->aggfnoid == F_SUM_INT8 ? KF_OUT_SUM_NUMERIC : KF_OUT_SUM_INT8;
+			out->kind = aggfnoid == F_SUM_INT8 ? KF_OUT_SUM_NUMERIC : KF_OUT_SUM_INT8;
 			add_engine_agg(cx, KF_AGG_SUM, ecol);
 			return true;
 		case F_AVG_INT2:
@@ -382,10 +627,10 @@ column_aggregate(GroupingContext *cx, Aggref *agg, KfAggOutput *out)
 			add_engine_agg(cx, KF_AGG_COUNT, ecol);
 			return true;
 		default:
-			if (!min_max_fits(agg, ecol))
+			if (!min_max_fits(aggfnoid, agg->inputcollid, ecol))
 				return false;
 			out->kind = KF_OUT_VALUE;
-			add_engine_agg(cx, is_min(agg->aggfnoid) ? KF_AGG_MIN : KF_AGG_MAX, ecol);
+			add_engine_agg(cx, is_min(aggfnoid) ? KF_AGG_MIN : KF_AGG_MAX, ecol);
 			return true;
 	}
 }
@@ -398,6 +643,8 @@ static bool
 add_aggregate(GroupingContext *cx, Aggref *agg)
 {
 	KfAggOutput *out;
+	const KfFAggregate *f;
+	Oid			aggfnoid;
 
 	if (output_index(cx, (Expr *) agg) >= 0)
 		return true;
@@ -407,15 +654,25 @@ add_aggregate(GroupingContext *cx, Aggref *agg)
 		return false;
 	out = palloc0(sizeof(KfAggOutput));
 	out->typid = agg->aggtype;
-	if (agg->aggstar)
+	f = find_f_aggregate(agg->aggfnoid);
+	aggfnoid = f != NULL ? f->builtin : agg->aggfnoid;
+	if (f != NULL && (f->kind == KF_F_HLL || f->kind == KF_F_PERCENTILE || f->kind == KF_F_PERCENTILE_RATE))
 	{
-		if (agg->aggfnoid != F_COUNT_)
+		if (!f_engine_output(cx, agg, f->kind, out))
+			return false;
+	}
+	else if (agg->aggstar)
+	{
+		if (aggfnoid != F_COUNT_)
 			return false;
 		out->kind = KF_OUT_COUNT;
 		out->agg = list_length(cx->aggs);
 		add_engine_agg(cx, KF_AGG_COUNT_STAR, KF_E_CTIMESTAMP);
 	}
-	else if (list_length(agg->args) != 1 || !column_aggregate(cx, agg, out))
+	else if (list_length(agg->args) != 1 ||
+			 !column_aggregate(cx, agg, aggfnoid,
+							   agg->aggdistinct != NIL || (f != NULL && f->kind == KF_F_COUNT_DISTINCT),
+							   out))
 		return false;
 	cx->outs = lappend(cx->outs, out);
 	cx->out_tles = lappend(cx->out_tles, makeTargetEntry((Expr *) agg, 0, NULL, false));
@@ -462,7 +719,9 @@ having_ref(GroupingContext *cx, Expr *expr, kf_output_ref *ref)
 	{
 		KfAggOutput *out = list_nth(cx->outs, j);
 
-		if (out->kind == KF_OUT_AVG || (out->kind == KF_OUT_VALUE && !is_int_type(out->typid)))
+		/* a rate is a float8 the engine does not have: it only knows the slice sum */
+		if (out->kind == KF_OUT_AVG || out->kind == KF_OUT_PERCENTILE_RATE ||
+			(out->kind == KF_OUT_VALUE && !is_int_type(out->typid)))
 			return false;
 		ref->is_agg = true;
 		ref->index = (uint32) out->agg;

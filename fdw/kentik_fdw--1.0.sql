@@ -1,8 +1,12 @@
 -- kentik_fdw--1.0.sql -- SQL objects of the kentik_fdw extension.
 --
--- The foreign data wrapper (handler + option validator) and the kentik_time type.  kentik_time is
--- a bigint (epoch seconds) with Kentik's time dialect: compared with an integer c, a constant below
--- 10^9 means "reference time - c" (ctimestamp > 3600 = the last hour), larger ones are absolute.
+-- The foreign data wrapper (handler + option validator), the kentik_time type and Kentik's
+-- subquery functions as aggregates (f_sum ... f_percentile_rate, at the end).  Everything lives in
+-- pg_catalog (kentik_fdw.control), so no search_path can hide an operator or an aggregate.
+--
+-- kentik_time is a bigint (epoch seconds) with Kentik's time dialect: compared with an integer c, a
+-- constant below 10^9 means "reference time - c" (ctimestamp > 3600 = the last hour), larger ones
+-- are absolute.
 -- kentik_time compared with kentik_time is plain int8 ordering, so sorting, grouping, hashing and
 -- joins behave like bigint; arithmetic goes through the implicit cast to bigint.
 
@@ -268,4 +272,328 @@ CREATE OPERATOR >= (
 CREATE OPERATOR >= (
   LEFTARG = bigint, RIGHTARG = kentik_time, FUNCTION = int8_ge_kentik_time,
   COMMUTATOR = <=, NEGATOR = <, RESTRICT = scalargesel, JOIN = scalargejoinsel
+);
+-- ------------------------------------------------------------------ Kentik's subquery functions (f_*)
+-- f_sum, f_avg, f_min, f_max and f_count are sum, avg, min, max and count under Kentik's names:
+-- the same types, results and NULL rules, built from PostgreSQL's own support functions (copied
+-- from pg_aggregate), parallel safe with the same combine / serialize functions.  The FDW
+-- recognises every f_ aggregate below and computes it in the engine when it can (docs/dialect.md).
+
+CREATE AGGREGATE f_sum(smallint) (
+  SFUNC = int2_sum, STYPE = bigint, COMBINEFUNC = int8pl,
+  PARALLEL = SAFE
+);
+CREATE AGGREGATE f_sum(integer) (
+  SFUNC = int4_sum, STYPE = bigint, COMBINEFUNC = int8pl,
+  PARALLEL = SAFE
+);
+CREATE AGGREGATE f_sum(bigint) (
+  SFUNC = int8_avg_accum, STYPE = internal, SSPACE = 48, FINALFUNC = numeric_poly_sum,
+  COMBINEFUNC = int8_avg_combine, SERIALFUNC = int8_avg_serialize, DESERIALFUNC = int8_avg_deserialize,
+  PARALLEL = SAFE
+);
+CREATE AGGREGATE f_sum(numeric) (
+  SFUNC = numeric_avg_accum, STYPE = internal, SSPACE = 128, FINALFUNC = numeric_sum,
+  COMBINEFUNC = numeric_avg_combine, SERIALFUNC = numeric_avg_serialize, DESERIALFUNC = numeric_avg_deserialize,
+  PARALLEL = SAFE
+);
+CREATE AGGREGATE f_sum(real) (
+  SFUNC = float4pl, STYPE = real, COMBINEFUNC = float4pl,
+  PARALLEL = SAFE
+);
+CREATE AGGREGATE f_sum(double precision) (
+  SFUNC = float8pl, STYPE = double precision, COMBINEFUNC = float8pl,
+  PARALLEL = SAFE
+);
+CREATE AGGREGATE f_avg(smallint) (
+  SFUNC = int2_avg_accum, STYPE = bigint[], INITCOND = '{0,0}', FINALFUNC = int8_avg,
+  COMBINEFUNC = int4_avg_combine,
+  PARALLEL = SAFE
+);
+CREATE AGGREGATE f_avg(integer) (
+  SFUNC = int4_avg_accum, STYPE = bigint[], INITCOND = '{0,0}', FINALFUNC = int8_avg,
+  COMBINEFUNC = int4_avg_combine,
+  PARALLEL = SAFE
+);
+CREATE AGGREGATE f_avg(bigint) (
+  SFUNC = int8_avg_accum, STYPE = internal, SSPACE = 48, FINALFUNC = numeric_poly_avg,
+  COMBINEFUNC = int8_avg_combine, SERIALFUNC = int8_avg_serialize, DESERIALFUNC = int8_avg_deserialize,
+  PARALLEL = SAFE
+);
+CREATE AGGREGATE f_avg(numeric) (
+  SFUNC = numeric_avg_accum, STYPE = internal, SSPACE = 128, FINALFUNC = numeric_avg,
+  COMBINEFUNC = numeric_avg_combine, SERIALFUNC = numeric_avg_serialize, DESERIALFUNC = numeric_avg_deserialize,
+  PARALLEL = SAFE
+);
+CREATE AGGREGATE f_avg(real) (
+  SFUNC = float4_accum, STYPE = double precision[], INITCOND = '{0,0,0}', FINALFUNC = float8_avg,
+  COMBINEFUNC = float8_combine,
+  PARALLEL = SAFE
+);
+CREATE AGGREGATE f_avg(double precision) (
+  SFUNC = float8_accum, STYPE = double precision[], INITCOND = '{0,0,0}', FINALFUNC = float8_avg,
+  COMBINEFUNC = float8_combine,
+  PARALLEL = SAFE
+);
+CREATE AGGREGATE f_min(smallint) (
+  SFUNC = int2smaller, STYPE = smallint, COMBINEFUNC = int2smaller, SORTOP = <,
+  PARALLEL = SAFE
+);
+CREATE AGGREGATE f_max(smallint) (
+  SFUNC = int2larger, STYPE = smallint, COMBINEFUNC = int2larger, SORTOP = >,
+  PARALLEL = SAFE
+);
+CREATE AGGREGATE f_min(integer) (
+  SFUNC = int4smaller, STYPE = integer, COMBINEFUNC = int4smaller, SORTOP = <,
+  PARALLEL = SAFE
+);
+CREATE AGGREGATE f_max(integer) (
+  SFUNC = int4larger, STYPE = integer, COMBINEFUNC = int4larger, SORTOP = >,
+  PARALLEL = SAFE
+);
+CREATE AGGREGATE f_min(bigint) (
+  SFUNC = int8smaller, STYPE = bigint, COMBINEFUNC = int8smaller, SORTOP = <,
+  PARALLEL = SAFE
+);
+CREATE AGGREGATE f_max(bigint) (
+  SFUNC = int8larger, STYPE = bigint, COMBINEFUNC = int8larger, SORTOP = >,
+  PARALLEL = SAFE
+);
+CREATE AGGREGATE f_min(numeric) (
+  SFUNC = numeric_smaller, STYPE = numeric, COMBINEFUNC = numeric_smaller, SORTOP = <,
+  PARALLEL = SAFE
+);
+CREATE AGGREGATE f_max(numeric) (
+  SFUNC = numeric_larger, STYPE = numeric, COMBINEFUNC = numeric_larger, SORTOP = >,
+  PARALLEL = SAFE
+);
+CREATE AGGREGATE f_min(real) (
+  SFUNC = float4smaller, STYPE = real, COMBINEFUNC = float4smaller, SORTOP = <,
+  PARALLEL = SAFE
+);
+CREATE AGGREGATE f_max(real) (
+  SFUNC = float4larger, STYPE = real, COMBINEFUNC = float4larger, SORTOP = >,
+  PARALLEL = SAFE
+);
+CREATE AGGREGATE f_min(double precision) (
+  SFUNC = float8smaller, STYPE = double precision, COMBINEFUNC = float8smaller, SORTOP = <,
+  PARALLEL = SAFE
+);
+CREATE AGGREGATE f_max(double precision) (
+  SFUNC = float8larger, STYPE = double precision, COMBINEFUNC = float8larger, SORTOP = >,
+  PARALLEL = SAFE
+);
+CREATE AGGREGATE f_min(inet) (
+  SFUNC = network_smaller, STYPE = inet, COMBINEFUNC = network_smaller, SORTOP = <,
+  PARALLEL = SAFE
+);
+CREATE AGGREGATE f_max(inet) (
+  SFUNC = network_larger, STYPE = inet, COMBINEFUNC = network_larger, SORTOP = >,
+  PARALLEL = SAFE
+);
+CREATE AGGREGATE f_min(timestamp with time zone) (
+  SFUNC = timestamptz_smaller, STYPE = timestamp with time zone, COMBINEFUNC = timestamptz_smaller, SORTOP = <,
+  PARALLEL = SAFE
+);
+CREATE AGGREGATE f_max(timestamp with time zone) (
+  SFUNC = timestamptz_larger, STYPE = timestamp with time zone, COMBINEFUNC = timestamptz_larger, SORTOP = >,
+  PARALLEL = SAFE
+);
+CREATE AGGREGATE f_min(text) (
+  SFUNC = text_smaller, STYPE = text, COMBINEFUNC = text_smaller, SORTOP = <,
+  PARALLEL = SAFE
+);
+CREATE AGGREGATE f_max(text) (
+  SFUNC = text_larger, STYPE = text, COMBINEFUNC = text_larger, SORTOP = >,
+  PARALLEL = SAFE
+);
+CREATE AGGREGATE f_count("any") (
+  SFUNC = int8inc_any, STYPE = bigint, INITCOND = '0', COMBINEFUNC = int8pl,
+  PARALLEL = SAFE
+);
+CREATE AGGREGATE f_count(*) (
+  SFUNC = int8inc, STYPE = bigint, INITCOND = '0', COMBINEFUNC = int8pl,
+  PARALLEL = SAFE
+);
+
+-- f_countdistinct(x) = count(DISTINCT x): a set of the values' canonical bytes (f_aggregates.c).
+CREATE FUNCTION f_countdistinct_combine(internal, internal) RETURNS internal
+  AS 'MODULE_PATHNAME' LANGUAGE C IMMUTABLE PARALLEL SAFE;
+CREATE FUNCTION f_countdistinct_serialize(internal) RETURNS bytea
+  AS 'MODULE_PATHNAME' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+CREATE FUNCTION f_countdistinct_deserialize(bytea, internal) RETURNS internal
+  AS 'MODULE_PATHNAME' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+CREATE FUNCTION f_countdistinct_final(internal) RETURNS bigint
+  AS 'MODULE_PATHNAME' LANGUAGE C IMMUTABLE PARALLEL SAFE;
+CREATE FUNCTION f_countdistinct_trans(internal, smallint) RETURNS internal
+  AS 'MODULE_PATHNAME' LANGUAGE C IMMUTABLE PARALLEL SAFE;
+CREATE AGGREGATE f_countdistinct(smallint) (
+  SFUNC = f_countdistinct_trans, STYPE = internal, FINALFUNC = f_countdistinct_final,
+  COMBINEFUNC = f_countdistinct_combine, SERIALFUNC = f_countdistinct_serialize,
+  DESERIALFUNC = f_countdistinct_deserialize, PARALLEL = SAFE
+);
+CREATE FUNCTION f_countdistinct_trans(internal, integer) RETURNS internal
+  AS 'MODULE_PATHNAME' LANGUAGE C IMMUTABLE PARALLEL SAFE;
+CREATE AGGREGATE f_countdistinct(integer) (
+  SFUNC = f_countdistinct_trans, STYPE = internal, FINALFUNC = f_countdistinct_final,
+  COMBINEFUNC = f_countdistinct_combine, SERIALFUNC = f_countdistinct_serialize,
+  DESERIALFUNC = f_countdistinct_deserialize, PARALLEL = SAFE
+);
+CREATE FUNCTION f_countdistinct_trans(internal, bigint) RETURNS internal
+  AS 'MODULE_PATHNAME' LANGUAGE C IMMUTABLE PARALLEL SAFE;
+CREATE AGGREGATE f_countdistinct(bigint) (
+  SFUNC = f_countdistinct_trans, STYPE = internal, FINALFUNC = f_countdistinct_final,
+  COMBINEFUNC = f_countdistinct_combine, SERIALFUNC = f_countdistinct_serialize,
+  DESERIALFUNC = f_countdistinct_deserialize, PARALLEL = SAFE
+);
+CREATE FUNCTION f_countdistinct_trans(internal, numeric) RETURNS internal
+  AS 'MODULE_PATHNAME' LANGUAGE C IMMUTABLE PARALLEL SAFE;
+CREATE AGGREGATE f_countdistinct(numeric) (
+  SFUNC = f_countdistinct_trans, STYPE = internal, FINALFUNC = f_countdistinct_final,
+  COMBINEFUNC = f_countdistinct_combine, SERIALFUNC = f_countdistinct_serialize,
+  DESERIALFUNC = f_countdistinct_deserialize, PARALLEL = SAFE
+);
+CREATE FUNCTION f_countdistinct_trans(internal, inet) RETURNS internal
+  AS 'MODULE_PATHNAME' LANGUAGE C IMMUTABLE PARALLEL SAFE;
+CREATE AGGREGATE f_countdistinct(inet) (
+  SFUNC = f_countdistinct_trans, STYPE = internal, FINALFUNC = f_countdistinct_final,
+  COMBINEFUNC = f_countdistinct_combine, SERIALFUNC = f_countdistinct_serialize,
+  DESERIALFUNC = f_countdistinct_deserialize, PARALLEL = SAFE
+);
+CREATE FUNCTION f_countdistinct_trans(internal, text) RETURNS internal
+  AS 'MODULE_PATHNAME' LANGUAGE C IMMUTABLE PARALLEL SAFE;
+CREATE AGGREGATE f_countdistinct(text) (
+  SFUNC = f_countdistinct_trans, STYPE = internal, FINALFUNC = f_countdistinct_final,
+  COMBINEFUNC = f_countdistinct_combine, SERIALFUNC = f_countdistinct_serialize,
+  DESERIALFUNC = f_countdistinct_deserialize, PARALLEL = SAFE
+);
+CREATE FUNCTION f_countdistinct_trans(internal, timestamp with time zone) RETURNS internal
+  AS 'MODULE_PATHNAME' LANGUAGE C IMMUTABLE PARALLEL SAFE;
+CREATE AGGREGATE f_countdistinct(timestamp with time zone) (
+  SFUNC = f_countdistinct_trans, STYPE = internal, FINALFUNC = f_countdistinct_final,
+  COMBINEFUNC = f_countdistinct_combine, SERIALFUNC = f_countdistinct_serialize,
+  DESERIALFUNC = f_countdistinct_deserialize, PARALLEL = SAFE
+);
+
+-- f_hll(x, relative_error) -> bigint: a HyperLogLog estimate of count(DISTINCT x), the error
+-- mapped to a precision by kf_hll_precision_for_error (engine/hll.h).
+CREATE FUNCTION f_hll_combine(internal, internal) RETURNS internal
+  AS 'MODULE_PATHNAME' LANGUAGE C IMMUTABLE PARALLEL SAFE;
+CREATE FUNCTION f_hll_serialize(internal) RETURNS bytea
+  AS 'MODULE_PATHNAME' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+CREATE FUNCTION f_hll_deserialize(bytea, internal) RETURNS internal
+  AS 'MODULE_PATHNAME' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+CREATE FUNCTION f_hll_final(internal) RETURNS bigint
+  AS 'MODULE_PATHNAME' LANGUAGE C IMMUTABLE PARALLEL SAFE;
+CREATE FUNCTION f_hll_trans(internal, smallint, double precision) RETURNS internal
+  AS 'MODULE_PATHNAME' LANGUAGE C IMMUTABLE PARALLEL SAFE;
+CREATE AGGREGATE f_hll(smallint, double precision) (
+  SFUNC = f_hll_trans, STYPE = internal, FINALFUNC = f_hll_final,
+  COMBINEFUNC = f_hll_combine, SERIALFUNC = f_hll_serialize, DESERIALFUNC = f_hll_deserialize,
+  PARALLEL = SAFE
+);
+CREATE FUNCTION f_hll_trans(internal, integer, double precision) RETURNS internal
+  AS 'MODULE_PATHNAME' LANGUAGE C IMMUTABLE PARALLEL SAFE;
+CREATE AGGREGATE f_hll(integer, double precision) (
+  SFUNC = f_hll_trans, STYPE = internal, FINALFUNC = f_hll_final,
+  COMBINEFUNC = f_hll_combine, SERIALFUNC = f_hll_serialize, DESERIALFUNC = f_hll_deserialize,
+  PARALLEL = SAFE
+);
+CREATE FUNCTION f_hll_trans(internal, bigint, double precision) RETURNS internal
+  AS 'MODULE_PATHNAME' LANGUAGE C IMMUTABLE PARALLEL SAFE;
+CREATE AGGREGATE f_hll(bigint, double precision) (
+  SFUNC = f_hll_trans, STYPE = internal, FINALFUNC = f_hll_final,
+  COMBINEFUNC = f_hll_combine, SERIALFUNC = f_hll_serialize, DESERIALFUNC = f_hll_deserialize,
+  PARALLEL = SAFE
+);
+CREATE FUNCTION f_hll_trans(internal, inet, double precision) RETURNS internal
+  AS 'MODULE_PATHNAME' LANGUAGE C IMMUTABLE PARALLEL SAFE;
+CREATE AGGREGATE f_hll(inet, double precision) (
+  SFUNC = f_hll_trans, STYPE = internal, FINALFUNC = f_hll_final,
+  COMBINEFUNC = f_hll_combine, SERIALFUNC = f_hll_serialize, DESERIALFUNC = f_hll_deserialize,
+  PARALLEL = SAFE
+);
+CREATE FUNCTION f_hll_trans(internal, text, double precision) RETURNS internal
+  AS 'MODULE_PATHNAME' LANGUAGE C IMMUTABLE PARALLEL SAFE;
+CREATE AGGREGATE f_hll(text, double precision) (
+  SFUNC = f_hll_trans, STYPE = internal, FINALFUNC = f_hll_final,
+  COMBINEFUNC = f_hll_combine, SERIALFUNC = f_hll_serialize, DESERIALFUNC = f_hll_deserialize,
+  PARALLEL = SAFE
+);
+
+-- f_percentile(x, rank) -> x's type: the nearest-rank percentile (engine/percentile.h).
+CREATE FUNCTION f_percentile_combine(internal, internal) RETURNS internal
+  AS 'MODULE_PATHNAME' LANGUAGE C IMMUTABLE PARALLEL SAFE;
+CREATE FUNCTION f_percentile_serialize(internal) RETURNS bytea
+  AS 'MODULE_PATHNAME' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+CREATE FUNCTION f_percentile_deserialize(bytea, internal) RETURNS internal
+  AS 'MODULE_PATHNAME' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+CREATE FUNCTION f_percentile_trans(internal, smallint, double precision) RETURNS internal
+  AS 'MODULE_PATHNAME' LANGUAGE C IMMUTABLE PARALLEL SAFE;
+CREATE FUNCTION f_percentile_final_smallint(internal) RETURNS smallint
+  AS 'MODULE_PATHNAME', 'f_percentile_final' LANGUAGE C IMMUTABLE PARALLEL SAFE;
+CREATE AGGREGATE f_percentile(smallint, double precision) (
+  SFUNC = f_percentile_trans, STYPE = internal, FINALFUNC = f_percentile_final_smallint,
+  COMBINEFUNC = f_percentile_combine, SERIALFUNC = f_percentile_serialize,
+  DESERIALFUNC = f_percentile_deserialize, PARALLEL = SAFE
+);
+CREATE FUNCTION f_percentile_trans(internal, integer, double precision) RETURNS internal
+  AS 'MODULE_PATHNAME' LANGUAGE C IMMUTABLE PARALLEL SAFE;
+CREATE FUNCTION f_percentile_final_integer(internal) RETURNS integer
+  AS 'MODULE_PATHNAME', 'f_percentile_final' LANGUAGE C IMMUTABLE PARALLEL SAFE;
+CREATE AGGREGATE f_percentile(integer, double precision) (
+  SFUNC = f_percentile_trans, STYPE = internal, FINALFUNC = f_percentile_final_integer,
+  COMBINEFUNC = f_percentile_combine, SERIALFUNC = f_percentile_serialize,
+  DESERIALFUNC = f_percentile_deserialize, PARALLEL = SAFE
+);
+CREATE FUNCTION f_percentile_trans(internal, bigint, double precision) RETURNS internal
+  AS 'MODULE_PATHNAME' LANGUAGE C IMMUTABLE PARALLEL SAFE;
+CREATE FUNCTION f_percentile_final_bigint(internal) RETURNS bigint
+  AS 'MODULE_PATHNAME', 'f_percentile_final' LANGUAGE C IMMUTABLE PARALLEL SAFE;
+CREATE AGGREGATE f_percentile(bigint, double precision) (
+  SFUNC = f_percentile_trans, STYPE = internal, FINALFUNC = f_percentile_final_bigint,
+  COMBINEFUNC = f_percentile_combine, SERIALFUNC = f_percentile_serialize,
+  DESERIALFUNC = f_percentile_deserialize, PARALLEL = SAFE
+);
+
+-- f_percentile_rate(value, slice_time, rank [, slice_seconds]) -> float8: the nearest-rank
+-- percentile of the per-slice sums of value / slice_seconds (default 60: per-minute rates), over
+-- the slices from the first to the last one seen, missing ones counting as 0.  slice_time is
+-- epoch seconds (ctimestamp) or a timestamptz (i_start_time).  Aggregates take no defaults, so the
+-- three-argument form is its own aggregate.
+CREATE FUNCTION f_percentile_rate_combine(internal, internal) RETURNS internal
+  AS 'MODULE_PATHNAME' LANGUAGE C IMMUTABLE PARALLEL SAFE;
+CREATE FUNCTION f_percentile_rate_serialize(internal) RETURNS bytea
+  AS 'MODULE_PATHNAME' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+CREATE FUNCTION f_percentile_rate_deserialize(bytea, internal) RETURNS internal
+  AS 'MODULE_PATHNAME' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+CREATE FUNCTION f_percentile_rate_final(internal) RETURNS double precision
+  AS 'MODULE_PATHNAME' LANGUAGE C IMMUTABLE PARALLEL SAFE;
+CREATE FUNCTION f_percentile_rate_trans(internal, bigint, bigint, double precision) RETURNS internal
+  AS 'MODULE_PATHNAME' LANGUAGE C IMMUTABLE PARALLEL SAFE;
+CREATE AGGREGATE f_percentile_rate(bigint, bigint, double precision) (
+  SFUNC = f_percentile_rate_trans, STYPE = internal, FINALFUNC = f_percentile_rate_final,
+  COMBINEFUNC = f_percentile_rate_combine, SERIALFUNC = f_percentile_rate_serialize,
+  DESERIALFUNC = f_percentile_rate_deserialize, PARALLEL = SAFE
+);
+CREATE FUNCTION f_percentile_rate_trans(internal, bigint, bigint, double precision, bigint) RETURNS internal
+  AS 'MODULE_PATHNAME' LANGUAGE C IMMUTABLE PARALLEL SAFE;
+CREATE AGGREGATE f_percentile_rate(bigint, bigint, double precision, bigint) (
+  SFUNC = f_percentile_rate_trans, STYPE = internal, FINALFUNC = f_percentile_rate_final,
+  COMBINEFUNC = f_percentile_rate_combine, SERIALFUNC = f_percentile_rate_serialize,
+  DESERIALFUNC = f_percentile_rate_deserialize, PARALLEL = SAFE
+);
+CREATE FUNCTION f_percentile_rate_trans(internal, bigint, timestamp with time zone, double precision) RETURNS internal
+  AS 'MODULE_PATHNAME' LANGUAGE C IMMUTABLE PARALLEL SAFE;
+CREATE AGGREGATE f_percentile_rate(bigint, timestamp with time zone, double precision) (
+  SFUNC = f_percentile_rate_trans, STYPE = internal, FINALFUNC = f_percentile_rate_final,
+  COMBINEFUNC = f_percentile_rate_combine, SERIALFUNC = f_percentile_rate_serialize,
+  DESERIALFUNC = f_percentile_rate_deserialize, PARALLEL = SAFE
+);
+CREATE FUNCTION f_percentile_rate_trans(internal, bigint, timestamp with time zone, double precision, bigint) RETURNS internal
+  AS 'MODULE_PATHNAME' LANGUAGE C IMMUTABLE PARALLEL SAFE;
+CREATE AGGREGATE f_percentile_rate(bigint, timestamp with time zone, double precision, bigint) (
+  SFUNC = f_percentile_rate_trans, STYPE = internal, FINALFUNC = f_percentile_rate_final,
+  COMBINEFUNC = f_percentile_rate_combine, SERIALFUNC = f_percentile_rate_serialize,
+  DESERIALFUNC = f_percentile_rate_deserialize, PARALLEL = SAFE
 );
