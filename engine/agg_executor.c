@@ -395,8 +395,11 @@ prepare(kf_agg *agg, const kf_agg_spec *spec, kf_error *err)
 	agg->nworkers = n;
 	agg->stats.threads_used = n;
 	for (uint32_t i = 0; i < n; i++)
+	{
 		if (init_worker(agg, &agg->workers[i], err) != 0)
 			return -1;
+		block_columns_set_query(&agg->workers[i].columns, spec->dataseries, spec->duration_seconds);
+	}
 	return 0;
 }
 

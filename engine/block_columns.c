@@ -1,6 +1,7 @@
 /*
  * block_columns.c -- reads the stored columns of the current block on demand and computes the
- * derived logical columns (i_start_time, both_*, i_device_id, i_device_name) from them.
+ * derived logical columns (i_start_time, both_*, i_device_id, i_device_name, i_protocol_name,
+ * inet_family, and the query constants i_duration and i_fast_dataset) from them.
  */
 #include "engine/block_columns.h"
 
@@ -12,6 +13,14 @@
 #if defined(__GNUC__) && !defined(__clang__)
 #pragma GCC optimize("vect-cost-model=dynamic")
 #endif
+
+void
+block_columns_set_query(block_columns *bc, kf_dataseries dataseries, int64_t duration_seconds)
+{
+	bc->query_known = true;
+	bc->duration_seconds = duration_seconds;
+	bc->fast_dataset = dataseries == KF_DATASERIES_FAST;
+}
 
 void
 block_columns_start(block_columns *bc, kf_part_reader *reader, uint32_t block, uint32_t nrows,
@@ -46,17 +55,43 @@ stored_ints(block_columns *bc, kf_column_id col, kf_error *err)
 	return bc->stored_ints[col];
 }
 
+static void
+fill_constant(int64_t *out, uint32_t n, int64_t value)
+{
+	for (uint32_t i = 0; i < n; i++)
+		out[i] = value;
+}
+
 static int
 compute_derived(block_columns *bc, kf_ecol col, int64_t *out, kf_error *err)
 {
 	const ecol_source *src = ecol_source_of(col);
 	uint32_t	n = bc->nrows;
 
-	if (src->how == ECOL_PART_DEVICE_ID)
+	switch (src->how)
 	{
-		for (uint32_t i = 0; i < n; i++)
-			out[i] = bc->device_id;
-		return 0;
+		case ECOL_PART_DEVICE_ID:
+			fill_constant(out, n, bc->device_id);
+			return 0;
+		case ECOL_QUERY_DURATION:
+		case ECOL_QUERY_FAST_DATASET:
+			if (!bc->query_known)
+				return kf_error_set(err, "%s is not known to this scan: its executor did not pass the "
+									"query's dataseries and duration", kf_ecol_describe(col)->name);
+			fill_constant(out, n, src->how == ECOL_QUERY_DURATION ? bc->duration_seconds : bc->fast_dataset);
+			return 0;
+		case ECOL_FAMILY_OF:
+			{
+				const kf_addr *addrs = block_addrs(bc, col, err);
+
+				if (addrs == NULL)
+					return -1;
+				for (uint32_t i = 0; i < n; i++)
+					out[i] = address_family(addrs[i]);
+				return 0;
+			}
+		default:
+			break;
 	}
 	const int64_t *a = stored_ints(bc, src->stored[0], err);
 
@@ -138,6 +173,22 @@ device_name_codes(block_columns *bc, kf_error *err)
 	return bc->device_codes;
 }
 
+/* i_protocol_name: the stored protocol numbers as codes of the fixed protocol dictionary. */
+static const uint32_t *
+protocol_name_codes(block_columns *bc, kf_error *err)
+{
+	if (bc->protocol_codes_stamp == bc->generation)
+		return bc->protocol_codes;
+	const int64_t *protocols = stored_ints(bc, KF_COL_PROTOCOL, err);
+
+	if (protocols == NULL || ensure_buffer((void **) &bc->protocol_codes, sizeof(uint32_t), err) != 0)
+		return NULL;
+	for (uint32_t i = 0; i < bc->nrows; i++)
+		bc->protocol_codes[i] = protocol_name_code(protocols[i]);
+	bc->protocol_codes_stamp = bc->generation;
+	return bc->protocol_codes;
+}
+
 const uint32_t *
 block_codes(block_columns *bc, kf_ecol col, const kf_dict **dict, kf_error *err)
 {
@@ -147,6 +198,11 @@ block_codes(block_columns *bc, kf_ecol col, const kf_dict **dict, kf_error *err)
 	{
 		*dict = bc->device_dict;
 		return device_name_codes(bc, err);
+	}
+	if (src->how == ECOL_PROTOCOL_NAME)
+	{
+		*dict = protocol_name_dict();
+		return protocol_name_codes(bc, err);
 	}
 	kf_column_id stored = src->stored[0];
 
@@ -174,4 +230,5 @@ block_columns_free(block_columns *bc)
 	for (int i = 0; i < KF_E_NUM_COLUMNS; i++)
 		free(bc->derived_ints[i]);
 	free(bc->device_codes);
+	free(bc->protocol_codes);
 }

@@ -31,7 +31,21 @@ typedef struct block_columns
 	int64_t    *derived_ints[KF_E_NUM_COLUMNS];
 	uint32_t   *device_codes;	/* device_code repeated */
 	uint64_t	device_codes_stamp;
+	uint32_t   *protocol_codes; /* i_protocol_name: codes of protocol_name_dict() */
+	uint64_t	protocol_codes_stamp;
+
+	/* Constants of the query (i_duration, i_fast_dataset), from block_columns_set_query. */
+	bool		query_known;
+	int64_t		duration_seconds;
+	int64_t		fast_dataset;
 } block_columns;
+
+/*
+ * Gives the per-query constants their values: the scan's dataseries (i_fast_dataset) and its
+ * duration_seconds (i_duration).  Called once when a scan or aggregation worker is set up;
+ * until then reading either column is an error rather than a made-up value.
+ */
+void		block_columns_set_query(block_columns *bc, kf_dataseries dataseries, int64_t duration_seconds);
 
 /* Makes block `block` of reader the current one; nothing is read until asked for. */
 void		block_columns_start(block_columns *bc, kf_part_reader *reader, uint32_t block, uint32_t nrows,

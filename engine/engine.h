@@ -29,6 +29,9 @@
  * Logical columns: what a query can name.  Several map to one stored column (ipv4_src_addr and
  * inet_src_addr both read KF_COL_SRC_ADDR) or to none (i_device_id comes from the part,
  * both_bytes is in_bytes + out_bytes, i_start_time is ctimestamp rounded down to the minute).
+ * Kentik's dialect columns are derived too: i_protocol_name names the protocol number,
+ * inet_family is the family of the source address, and i_duration / i_fast_dataset are constants
+ * of the query (its spec's duration_seconds and dataseries).  docs/dialect.md describes each.
  */
 typedef enum kf_ecol
 {
@@ -61,6 +64,10 @@ typedef enum kf_ecol
 	KF_E_SAMPLE_RATE,
 	KF_E_SRC_FLOW_TAGS,			/* STR, never NULL ("" when no tag) */
 	KF_E_DST_FLOW_TAGS,			/* STR */
+	KF_E_PROTOCOL_NAME,			/* STR i_protocol_name: "TCP (6)", from a fixed dictionary (code = protocol) */
+	KF_E_INET_FAMILY,			/* INT inet_family: 4 or 6, the family of inet_src_addr */
+	KF_E_DURATION,				/* INT i_duration: the scan's duration_seconds, the same on every row */
+	KF_E_FAST_DATASET,			/* INT i_fast_dataset: 1 when the scan reads the Fast dataseries, else 0 */
 	KF_E_NUM_COLUMNS
 } kf_ecol;
 

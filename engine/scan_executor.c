@@ -157,6 +157,7 @@ kf_scan_begin(const kf_scan_spec *spec, kf_error *err)
 		return NULL;
 	}
 	scan->columns.device_dict = &scan->devices.dict;
+	block_columns_set_query(&scan->columns, spec->dataseries, spec->duration_seconds);
 	return scan;
 }
 

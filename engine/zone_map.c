@@ -55,6 +55,25 @@ int_zone_may_match(const cpred *p, int64_t min, int64_t max)
 	return true;
 }
 
+/*
+ * inet_family of a block from its source-address zone: the IPv4-mapped range is contiguous in
+ * stored order, so a zone inside it is all 4 and one outside it all 6.
+ */
+static bool
+family_range_of(kf_addr zmin, kf_addr zmax, int64_t *min, int64_t *max)
+{
+	if (kf_addr_cmp(zmin, zmax) > 0)
+		return false;
+	bool		all_v4 = kf_addr_is_v4(zmin) && kf_addr_is_v4(zmax);
+	bool		no_v4 = kf_addr_cmp(zmax, v4_first) < 0 || kf_addr_cmp(zmin, v4_last) > 0;
+
+	*min = all_v4 ? 4 : 6;
+	*max = no_v4 ? 6 : 4;
+	if (!all_v4 && !no_v4)
+		*min = 4, *max = 6;
+	return true;
+}
+
 /* The range of an INT logical column in this block; false when it cannot be bounded. */
 static bool
 int_range_of(kf_ecol col, const kf_part_reader *r, uint32_t block, const part_constants *part, int64_t *min,
@@ -67,7 +86,12 @@ int_range_of(kf_ecol col, const kf_part_reader *r, uint32_t block, const part_co
 		*min = *max = part->device_id;
 		return true;
 	}
+	if (src->how == ECOL_QUERY_DURATION || src->how == ECOL_QUERY_FAST_DATASET)
+		return false;			/* constants of the query, not of the part: evaluated, not pruned */
 	const kf_zone *a = kf_part_zone(r, block, src->stored[0]);
+
+	if (src->how == ECOL_FAMILY_OF)
+		return family_range_of(a->a.min, a->a.max, min, max);
 
 	*min = a->i.min;
 	*max = a->i.max;
@@ -259,6 +283,35 @@ addr_leaf_may_match(const cpred *p, kf_addr min, kf_addr max)
 	}
 }
 
+/* ------------------------------------------------------------------ STR */
+
+/*
+ * Can a protocol number in the block's [min, max] have a name satisfying leaf p?  At most 257
+ * names are tested, far less than decoding the block.
+ */
+static bool
+protocol_name_may_match(const cpred *p, const kf_zone *z)
+{
+	const kf_dict *dict = protocol_name_dict();
+
+	if (z->i.min > z->i.max)
+		return true;			/* a nonsensical zone map proves nothing */
+	if (z->i.min < 0 || z->i.max > 255)
+	{
+		uint32_t	c = PROTOCOL_NAME_OUT_OF_RANGE;
+
+		if (str_leaf_matches(p, dict->strings[c], dict->lengths[c]))
+			return true;
+	}
+	int64_t		lo = z->i.min < 0 ? 0 : z->i.min;
+	int64_t		hi = z->i.max > 255 ? 255 : z->i.max;
+
+	for (int64_t c = lo; c <= hi; c++)
+		if (str_leaf_matches(p, dict->strings[c], dict->lengths[c]))
+			return true;
+	return false;
+}
+
 /* ------------------------------------------------------------------ trees */
 
 static bool
@@ -282,6 +335,8 @@ leaf_may_match(const cpred *p, const kf_part_reader *r, uint32_t block, const pa
 	}
 	if (src->how == ECOL_PART_DEVICE_NAME)
 		return str_leaf_matches(p, part->device_name, strlen(part->device_name));
+	if (src->how == ECOL_PROTOCOL_NAME)
+		return protocol_name_may_match(p, kf_part_zone(r, block, KF_COL_PROTOCOL));
 	return true;				/* stored strings: the dictionary decides, during evaluation */
 }
 

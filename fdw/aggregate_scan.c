@@ -82,6 +82,7 @@ kf_begin_aggregate_scan(ForeignScanState *node, int eflags)
 	table_close(rel, AccessShareLock);
 	state->where_clauses = (List *) list_nth(plan->fdw_private, KF_AGG_PRIVATE_WHERE);
 	kf_agg_plan_from_list((List *) list_nth(plan->fdw_private, KF_AGG_PRIVATE_PLAN), &state->plan);
+	kf_restore_agg_params(&state->plan, plan->fdw_scan_tlist, state->columns);
 
 	if (eflags & EXEC_FLAG_EXPLAIN_ONLY)
 		return;
@@ -99,7 +100,8 @@ kf_begin_aggregate_scan(ForeignScanState *node, int eflags)
 
 /*
  * kf_build_agg_spec fills spec from the plan (everything but the WHERE tree, the data directory
- * and the memory limit are static); the arrays belong to the plan state.
+ * and the memory limit are static); the arrays belong to the plan state.  The dataseries and
+ * i_duration are decided from the WHERE clauses and the keys (dataseries_choice.c).
  */
 void
 kf_build_agg_spec(KfAggScanState *state, kf_agg_spec *spec)
@@ -119,6 +121,7 @@ kf_build_agg_spec(KfAggScanState *state, kf_agg_spec *spec)
 	spec->limit = state->plan.limit;
 	spec->offset = state->plan.offset;
 	spec->memory_limit = (size_t) kf_max_group_memory_mb * 1024 * 1024;
+	kf_choose_agg_dataseries(state, spec);
 }
 
 /*

@@ -28,6 +28,8 @@ column_type_is_compatible(kf_ecol ecol, Oid typid)
 		return kf_is_kentik_time_type(typid) || typid == INT8OID;
 	if (ecol == KF_E_START_TIME)
 		return typid == TIMESTAMPTZOID;
+	if (ecol == KF_E_FAST_DATASET)
+		return typid == BOOLOID || typid == INT4OID || typid == INT8OID;
 	switch (desc->kind)
 	{
 		case KF_V_INT:

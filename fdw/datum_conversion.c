@@ -4,7 +4,7 @@
  *		  Turns rows of an engine batch into PostgreSQL Datums.
  *
  * Integers become int4/int8/kentik_time Datums directly (int4 columns are range-checked),
- * i_start_time becomes a timestamptz, addresses become host inet values (/32 for IPv4, /128 for
+ * i_start_time becomes a timestamptz, i_fast_dataset a boolean, addresses become host inet values (/32 for IPv4, /128 for
  * IPv6) and strings become text.  A batch's strings come from small per-block dictionaries, so
  * each dictionary entry's text Datum is built at most once per batch and shared by the rows.
  * Everything is allocated in the current memory context, the scan's per-batch context.
@@ -83,6 +83,8 @@ kf_int_to_datum(int64 value, Oid typid, const char *column)
 {
 	if (typid == TIMESTAMPTZOID)
 		return TimestampTzGetDatum((value - KF_UNIX_TO_PG_EPOCH_SECS) * USECS_PER_SEC);
+	if (typid == BOOLOID)
+		return BoolGetDatum(value != 0);	/* i_fast_dataset: 0 / 1 in the engine */
 	if (typid == INT4OID)
 	{
 		if (value < PG_INT32_MIN || value > PG_INT32_MAX)

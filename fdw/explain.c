@@ -76,6 +76,7 @@ kf_explain_foreign_scan(ForeignScanState *node, ExplainState *es)
 		kf_explain_aggregate_scan(node, es);
 		return;
 	}
+	ExplainPropertyText("Kentik Dataseries", kf_dataseries_name(state->choice.dataseries), es);
 	if (es->verbose)
 	{
 		if (state->options.device_id == 0)
@@ -124,13 +125,15 @@ void
 kf_explain_aggregate_scan(ForeignScanState *node, ExplainState *es)
 {
 	KfAggScanState *state = (KfAggScanState *) node->fdw_state;
+	kf_agg_spec spec;
 
 	ExplainPropertyText("Relations", psprintf("Aggregate on (%s)", state->relname), es);
+	kf_build_agg_spec(state, &spec);
+	ExplainPropertyText("Kentik Dataseries", kf_dataseries_name(spec.dataseries), es);
 	if (es->verbose)
 	{
 		KfTranslateContext ctx = {0};
 		kf_pred    *pred;
-		kf_agg_spec spec;
 		char		small[1024];
 		size_t		len;
 		char	   *text = small;
@@ -143,7 +146,6 @@ kf_explain_aggregate_scan(ForeignScanState *node, ExplainState *es)
 		pred = kf_build_pushed_pred(state->where_clauses, state->columns, &ctx);
 		if (pred != NULL)
 			ExplainPropertyText("Kentik Filter", kf_format_pred_for_display(&ctx, pred), es);
-		kf_build_agg_spec(state, &spec);
 		len = kf_agg_format(&spec, small, sizeof(small));
 		if (len >= sizeof(small))
 		{

@@ -8,23 +8,34 @@
  * All tables have the same columns.  kentik_time is qualified with the extension's schema so the
  * tables work whatever the search_path.
  *
+ * Importing again after devices were added or renamed creates the missing tables: the commands
+ * are CREATE FOREIGN TABLE IF NOT EXISTS, so existing tables (however the operator changed them)
+ * are left alone with a notice.  A renamed device gets a table under its new name; the table
+ * under its old name still reads the same device_id until the operator drops it.
+ *
+ * OPTIONS (dialect_columns 'true') adds Kentik's dialect columns (i_protocol_name, inet_family,
+ * i_duration, i_fast_dataset) at the end of every table.
+ *
  *-------------------------------------------------------------------------
  */
 #include "postgres.h"
 
 #include "fdw/kentik_fdw.h"
 
+#include "commands/defrem.h"
 #include "foreign/foreign.h"
 #include "lib/stringinfo.h"
 #include "utils/builtins.h"
 #include "utils/lsyscache.h"
 
 /* The columns of every imported table, in order; NULL type = kentik_time. */
-static const struct
+typedef struct KfImportColumn
 {
 	const char *name;
 	const char *type;
-}			table_columns[] = {
+} KfImportColumn;
+
+static const KfImportColumn table_columns[] = {
 	{"ctimestamp", NULL},
 	{"i_start_time", "timestamptz"},
 	{"i_device_id", "integer"},
@@ -54,6 +65,14 @@ static const struct
 	{"sample_rate", "integer"},
 	{"src_flow_tags", "text"},
 	{"dst_flow_tags", "text"},
+};
+
+/* Kentik's dialect columns, added at the end with OPTIONS (dialect_columns 'true'). */
+static const KfImportColumn dialect_columns[] = {
+	{"i_protocol_name", "text"},
+	{"inet_family", "integer"},
+	{"i_duration", "integer"},
+	{"i_fast_dataset", "boolean"},
 };
 
 #define KF_ALL_DEVICES_TABLE "all_devices"
@@ -91,19 +110,48 @@ kentik_time_type_name(ForeignServer *server)
 	return psprintf("%s.kentik_time", quote_identifier(schema));
 }
 
-/* create_table_sql builds one CREATE FOREIGN TABLE command (device_id 0 = all devices). */
+/*
+ * wants_dialect_columns reads the import's options: dialect_columns (boolean, default false)
+ * is the only one.
+ */
+static bool
+wants_dialect_columns(ImportForeignSchemaStmt *stmt)
+{
+	bool		wanted = false;
+	ListCell   *lc;
+
+	foreach(lc, stmt->options)
+	{
+		DefElem    *def = lfirst_node(DefElem, lc);
+
+		if (strcmp(def->defname, "dialect_columns") != 0)
+			ereport(ERROR,
+					(errcode(ERRCODE_FDW_INVALID_OPTION_NAME),
+					 errmsg("invalid IMPORT FOREIGN SCHEMA option \"%s\"", def->defname),
+					 errhint("The only option is dialect_columns (a boolean).")));
+		wanted = defGetBoolean(def);
+	}
+	return wanted;
+}
+
+/*
+ * create_table_sql builds one CREATE FOREIGN TABLE IF NOT EXISTS command (device_id 0 = all
+ * devices), with the dialect columns at the end when asked for.
+ */
 static char *
-create_table_sql(ForeignServer *server, const char *time_type, const char *name, uint32 device_id)
+create_table_sql(ForeignServer *server, const char *time_type, const char *name, uint32 device_id,
+				 bool with_dialect_columns)
 {
 	StringInfoData buf;
 
 	initStringInfo(&buf);
-	appendStringInfo(&buf, "CREATE FOREIGN TABLE %s (\n", quote_identifier(name));
+	appendStringInfo(&buf, "CREATE FOREIGN TABLE IF NOT EXISTS %s (\n", quote_identifier(name));
 	for (int i = 0; i < lengthof(table_columns); i++)
-		appendStringInfo(&buf, "  %s %s%s\n", table_columns[i].name,
-						 table_columns[i].type ? table_columns[i].type : time_type,
-						 i + 1 < lengthof(table_columns) ? "," : "");
-	appendStringInfo(&buf, ") SERVER %s", quote_identifier(server->servername));
+		appendStringInfo(&buf, "%s  %s %s", i > 0 ? ",\n" : "", table_columns[i].name,
+						 table_columns[i].type ? table_columns[i].type : time_type);
+	for (int i = 0; with_dialect_columns && i < lengthof(dialect_columns); i++)
+		appendStringInfo(&buf, ",\n  %s %s", dialect_columns[i].name, dialect_columns[i].type);
+	appendStringInfo(&buf, "\n) SERVER %s", quote_identifier(server->servername));
 	if (device_id != 0)
 		appendStringInfo(&buf, " OPTIONS (device_id '%u')", device_id);
 	return buf.data;
@@ -119,6 +167,7 @@ kf_import_foreign_schema(ImportForeignSchemaStmt *stmt, Oid serverOid)
 	kf_device_list devices;
 	kf_error	err;
 	List	   *commands = NIL;
+	bool		with_dialect = wants_dialect_columns(stmt);
 
 	if (strcmp(stmt->remote_schema, "kentik") != 0)
 		ereport(ERROR,
@@ -132,14 +181,16 @@ kf_import_foreign_schema(ImportForeignSchemaStmt *stmt, Oid serverOid)
 				 errmsg("could not read the device list: %s", err.msg)));
 
 	if (table_is_wanted(stmt, KF_ALL_DEVICES_TABLE))
-		commands = lappend(commands, create_table_sql(server, time_type, KF_ALL_DEVICES_TABLE, 0));
+		commands = lappend(commands, create_table_sql(server, time_type, KF_ALL_DEVICES_TABLE, 0,
+													  with_dialect));
 	for (size_t i = 0; i < devices.count; i++)
 	{
 		const kf_device *device = &devices.devices[i];
 
 		if (strcmp(device->name, KF_ALL_DEVICES_TABLE) == 0 || !table_is_wanted(stmt, device->name))
 			continue;
-		commands = lappend(commands, create_table_sql(server, time_type, device->name, device->id));
+		commands = lappend(commands, create_table_sql(server, time_type, device->name, device->id,
+													  with_dialect));
 	}
 	kf_device_list_free(&devices);
 	return commands;

@@ -73,6 +73,7 @@ _PG_init(void)
 							GUC_UNIT_MB,
 							NULL, NULL, NULL);
 	kf_define_reference_time_guc();
+	kf_define_dataseries_guc();
 	MarkGUCPrefixReserved("kentik_fdw");
 }
 

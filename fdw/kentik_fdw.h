@@ -5,7 +5,8 @@
  *
  * The extension is split by concern: kentik_fdw.c (handler, GUCs), options.c, import_schema.c,
  * kentik_time.c (the time dialect), column_map.c (table columns -> engine columns),
- * qual_pushdown.c (WHERE clauses -> kf_pred), planner.c and estimates.c (planning), scan.c
+ * qual_pushdown.c (WHERE clauses -> kf_pred), planner.c and estimates.c (planning),
+ * dataseries_choice.c (Full or Fast, and the value of i_duration), scan.c
  * (executor callbacks), datum_conversion.c (engine values -> Datums) and explain.c.  Pushed
  * aggregation: upper_paths.c (GROUP BY / ORDER BY / LIMIT paths and their plan),
  * aggregate_targets.c (what the engine can compute), agg_plan_list.c (the plan in fdw_private),
@@ -128,14 +129,38 @@ typedef struct KfRelInfo
 	double		engine_rows;	/* estimated rows the pushed conditions keep */
 	Cost		startup_cost;
 	Cost		total_cost;
+	bool		sliced;			/* the query groups by this table's i_start_time */
+	kf_dataseries dataseries;	/* the planner's choice (dataseries_choice.c) */
 } KfRelInfo;
 
 /* Indexes into ForeignScan.fdw_private. */
 typedef enum KfScanPrivateIndex
 {
 	KF_PRIVATE_RETRIEVED_ATTRS, /* IntList of attnos the engine returns, in order */
+	KF_PRIVATE_SLICED,			/* Integer: 1 when the query groups by i_start_time */
+	KF_PRIVATE_DATASERIES,		/* Integer: the planner's kf_dataseries */
 	KF_PRIVATE_COUNT
 } KfScanPrivateIndex;
+
+/* ---------------------------------------------------------------- dataseries_choice.c */
+
+/* What one execution reads: its dataseries, and the value of i_duration. */
+typedef struct KfDataseriesChoice
+{
+	kf_dataseries dataseries;
+	int64		duration_seconds;
+} KfDataseriesChoice;
+
+extern bool kf_enable_fast_dataseries;
+extern void kf_define_dataseries_guc(void);
+extern const char *kf_dataseries_name(kf_dataseries series);
+extern kf_pred *kf_pred_for_planning(List *clauses, KfColumnMap *columns);
+extern bool kf_groups_by_start_time(PlannerInfo *root, RelOptInfo *baserel, KfColumnMap *columns);
+extern void kf_choose_dataseries(const KfTableOptions *opts, const kf_pred *where, bool sliced,
+								 KfDataseriesChoice *choice);
+extern void kf_estimate_fast_rows(RelOptInfo *baserel, KfRelInfo *info);
+struct KfAggScanState;
+extern void kf_choose_agg_dataseries(struct KfAggScanState *state, kf_agg_spec *spec);
 
 /* Cost of opening an engine scan, and of the engine filtering a row (share of cpu_tuple_cost). */
 #define KF_SCAN_STARTUP_COST 10.0
@@ -159,7 +184,10 @@ typedef enum KfOutputKind
 	KF_OUT_SUM_INT8,			/* sum(int4): bigint */
 	KF_OUT_SUM_NUMERIC,			/* sum(int8): numeric */
 	KF_OUT_AVG,					/* avg(int): numeric_div(sum, count), engine aggregates agg and agg + 1 */
-	KF_OUT_VALUE				/* min/max: the column's own type */
+	KF_OUT_VALUE,				/* min/max: the column's own type */
+	KF_OUT_HLL,					/* f_hll: bigint estimate */
+	KF_OUT_PERCENTILE,			/* f_percentile: the argument's integer type */
+	KF_OUT_PERCENTILE_RATE		/* f_percentile_rate: float8, the chosen slice sum / slice_seconds */
 } KfOutputKind;
 
 typedef struct KfAggOutput
@@ -224,6 +252,11 @@ extern bool kf_order_item_for_expr(KfUpperInfo *info, Expr *expr, Oid opfamily, 
 extern ForeignScan *kf_get_upper_plan(PlannerInfo *root, RelOptInfo *upperrel, List *tlist,
 									  Plan *outer_plan);
 extern kf_having_item *kf_alloc_having_items(int n);
+/* f_percentile_rate's slice length when the call gives none (per-minute rates). */
+#define KF_DEFAULT_SLICE_SECONDS 60
+
+extern void kf_restore_agg_params(KfAggPlan *plan, List *scan_tlist, KfColumnMap *columns);
+extern double kf_slice_rate(__int128 sum, int64 slice_seconds);
 extern List *kf_agg_plan_to_list(const KfAggPlan *plan);
 extern void kf_agg_plan_from_list(List *list, KfAggPlan *plan);
 
@@ -238,6 +271,9 @@ typedef struct KfScanState
 	int			ncols;
 	kf_ecol    *cols;
 	List	   *pushed_clauses; /* from fdw_exprs */
+	List	   *local_clauses;	/* the plan's qual: they narrow the time window too */
+	bool		sliced;			/* the query groups by i_start_time */
+	KfDataseriesChoice choice;	/* the planner's, then this execution's (start_engine_scan) */
 	MemoryContext scan_cxt;		/* lives as long as the scan node; owns the engine scan */
 	MemoryContext batch_cxt;	/* reset for every batch */
 	kf_scan    *scan;			/* NULL until the first fetch and after the end */

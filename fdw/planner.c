@@ -44,6 +44,20 @@ classify_conditions(RelOptInfo *baserel, KfRelInfo *info)
 }
 
 /*
+ * choose_dataseries picks the dataseries from every restriction clause, pushed or not, so the
+ * choice does not depend on kentik_fdw.enable_pushdown.
+ */
+static void
+choose_dataseries(RelOptInfo *baserel, KfRelInfo *info)
+{
+	KfDataseriesChoice choice;
+
+	kf_choose_dataseries(&info->options, kf_pred_for_planning(baserel->baserestrictinfo, info->columns),
+						 info->sliced, &choice);
+	info->dataseries = choice.dataseries;
+}
+
+/*
  * kf_get_foreign_rel_size reads the table's options and columns, classifies the conditions and
  * estimates the number of rows the scan returns.
  */
@@ -73,7 +87,12 @@ kf_get_foreign_rel_size(PlannerInfo *root, RelOptInfo *baserel, Oid foreigntable
 		pull_varattnos((Node *) rinfo->clause, baserel->relid, &info->attrs_used);
 	}
 
+	/* the planner's dataseries, for the estimates and EXPLAIN; the scan decides again */
+	info->sliced = kf_groups_by_start_time(root, baserel, info->columns);
+	choose_dataseries(baserel, info);
 	kf_estimate_rel_size(root, baserel, info);
+	if (info->dataseries == KF_DATASERIES_FAST)
+		kf_estimate_fast_rows(baserel, info);
 }
 
 /* kf_get_foreign_paths offers the one access path: a full (filtered) scan. */
@@ -134,7 +153,8 @@ kf_get_foreign_plan(PlannerInfo *root, RelOptInfo *baserel, Oid foreigntableid,
 			local_exprs = lappend(local_exprs, rinfo->clause);
 	}
 
-	fdw_private = list_make1(retrieved_attrs(info));
+	fdw_private = list_make3(retrieved_attrs(info), makeInteger(info->sliced),
+							 makeInteger(info->dataseries));
 	Assert(list_length(fdw_private) == KF_PRIVATE_COUNT);
 
 	return make_foreignscan(tlist, local_exprs, baserel->relid, pushed_exprs, fdw_private,

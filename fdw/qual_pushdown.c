@@ -16,7 +16,9 @@
  *	  kf_resolve_time_constant, the function the operators themselves use);
  *	- i_start_time: timestamptz comparisons, converted exactly to whole seconds;
  *	- inet: comparisons with a host address, <<= << >>= >> with a network, = ANY / <> ALL;
- *	- text: = <> = ANY / <> ALL and [NOT] [I]LIKE with ASCII patterns, deterministic collations.
+ *	- text: = <> = ANY / <> ALL and [NOT] [I]LIKE with ASCII patterns, deterministic collations;
+ *	- boolean (i_fast_dataset, 0/1 in the engine): the bare column, = <> with a constant, and
+ *	  IS [NOT] TRUE/FALSE/UNKNOWN (the column is never NULL).
  *
  * NULLs.  The engine evaluates three-valued logic over its columns, but it has no NULL constant.
  * A NULL operand (or a NULL element of an = ANY array) therefore yields FALSE, which is exact
@@ -688,6 +690,70 @@ translate_text_op(const KfColumnRef *col, Oid func, Oid collid, bool commuted, N
 	return leaf;
 }
 
+/*
+ * bool_leaf builds "col = value" on a boolean column, which the engine holds as 0 / 1; EXPLAIN
+ * shows it with true / false.
+ */
+static kf_pred *
+bool_leaf(KfTranslateContext *ctx, const KfColumnRef *col, kf_cmp_op op, bool value)
+{
+	kf_pred    *leaf = new_leaf(KF_P_INT_CMP, col);
+
+	leaf->op = op;
+	leaf->value.i = value ? 1 : 0;
+	add_display(ctx, leaf, psprintf("%s %s %s", kf_ecol_describe(col->ecol)->name, op_symbols[op],
+									value ? "true" : "false"));
+	return leaf;
+}
+
+/* translate_bool_op: a boolean column = or <> a Const. */
+static kf_pred *
+translate_bool_op(KfTranslateContext *ctx, const KfColumnRef *col, Oid func, Node *operand,
+				  bool negated)
+{
+	if (!IsA(operand, Const) || exprType(operand) != BOOLOID || (func != F_BOOLEQ && func != F_BOOLNE))
+		return NULL;
+	if (((Const *) operand)->constisnull)
+		return null_result(negated);
+	return bool_leaf(ctx, col, func == F_BOOLEQ ? KF_OP_EQ : KF_OP_NE,
+					 DatumGetBool(((Const *) operand)->constvalue));
+}
+
+/* translate_boolean_column: a boolean column used as a condition by itself. */
+static kf_pred *
+translate_boolean_column(KfTranslateContext *ctx, Node *node)
+{
+	KfColumnRef col;
+
+	if (!column_ref(ctx, node, &col) || col.typid != BOOLOID)
+		return NULL;
+	return bool_leaf(ctx, &col, KF_OP_EQ, true);
+}
+
+/* translate_boolean_test: IS [NOT] TRUE / FALSE / UNKNOWN on a boolean column that is never NULL. */
+static kf_pred *
+translate_boolean_test(KfTranslateContext *ctx, BooleanTest *test)
+{
+	KfColumnRef col;
+
+	if (!column_ref(ctx, (Node *) test->arg, &col) || col.typid != BOOLOID || col.nullable)
+		return NULL;
+	switch (test->booltesttype)
+	{
+		case IS_TRUE:
+		case IS_NOT_FALSE:
+			return bool_leaf(ctx, &col, KF_OP_EQ, true);
+		case IS_FALSE:
+		case IS_NOT_TRUE:
+			return bool_leaf(ctx, &col, KF_OP_EQ, false);
+		case IS_UNKNOWN:
+			return new_node(KF_P_FALSE);
+		case IS_NOT_UNKNOWN:
+			return new_node(KF_P_TRUE);
+	}
+	return NULL;
+}
+
 /* translate_opexpr: "column op operand" or "operand op column". */
 static kf_pred *
 translate_opexpr(KfTranslateContext *ctx, OpExpr *expr, bool negated)
@@ -741,6 +807,8 @@ translate_opexpr(KfTranslateContext *ctx, OpExpr *expr, bool negated)
 	if (col.typid == TEXTOID)
 		return translate_text_op(&col, get_opcode(expr->opno), expr->inputcollid, commuted,
 								 operand, negated);
+	if (col.typid == BOOLOID)
+		return translate_bool_op(ctx, &col, get_opcode(expr->opno), operand, negated);
 	return NULL;
 }
 
@@ -908,6 +976,10 @@ translate_node(KfTranslateContext *ctx, Node *node, bool negated)
 			return translate_opexpr(ctx, (OpExpr *) node, negated);
 		case T_ScalarArrayOpExpr:
 			return translate_scalar_array(ctx, (ScalarArrayOpExpr *) node, negated);
+		case T_Var:
+			return translate_boolean_column(ctx, node);
+		case T_BooleanTest:
+			return translate_boolean_test(ctx, (BooleanTest *) node);
 		default:
 			return NULL;
 	}

@@ -82,6 +82,9 @@ kf_begin_foreign_scan(ForeignScanState *node, int eflags)
 	state->columns = kf_build_column_map(rel);
 	state->retrieved_attrs = (List *) list_nth(plan->fdw_private, KF_PRIVATE_RETRIEVED_ATTRS);
 	state->pushed_clauses = plan->fdw_exprs;
+	state->local_clauses = plan->scan.plan.qual;
+	state->sliced = intVal(list_nth(plan->fdw_private, KF_PRIVATE_SLICED)) != 0;
+	state->choice.dataseries = (kf_dataseries) intVal(list_nth(plan->fdw_private, KF_PRIVATE_DATASERIES));
 	state->ncols = list_length(state->retrieved_attrs);
 	state->cols = palloc(sizeof(kf_ecol) * Max(state->ncols, 1));
 	foreach(lc, state->retrieved_attrs)
@@ -143,13 +146,19 @@ kf_check_data_dir(const char *data_dir)
 				 errmsg("kentik data directory \"%s\" is not a directory", data_dir)));
 }
 
-/* start_engine_scan evaluates the pushed clauses and opens the engine scan. */
+/*
+ * start_engine_scan evaluates the pushed clauses, decides the dataseries and i_duration of this
+ * execution (from the pushed and the local conditions, now that Params have values) and opens
+ * the engine scan.
+ */
 static void
 start_engine_scan(KfScanState *state, ForeignScanState *node)
 {
 	MemoryContext old = MemoryContextSwitchTo(state->batch_cxt);
 	KfTranslateContext ctx = {0};
 	kf_scan_spec spec = {0};
+	kf_pred    *pushed_pred;
+	kf_pred    *local_pred;
 	kf_error	err;
 
 	kf_check_data_dir(state->options.data_dir);
@@ -158,7 +167,15 @@ start_engine_scan(KfScanState *state, ForeignScanState *node)
 	ctx.parent = &node->ss.ps;
 	spec.data_dir = state->options.data_dir;
 	spec.device_id = state->options.device_id;
-	spec.where = kf_build_pushed_pred(state->pushed_clauses, state->columns, &ctx);
+	pushed_pred = kf_build_pushed_pred(state->pushed_clauses, state->columns, &ctx);
+	local_pred = kf_pred_for_planning(state->local_clauses, state->columns);
+	kf_choose_dataseries(&state->options,
+						 kf_pred_and(list_concat(pushed_pred ? list_make1(pushed_pred) : NIL,
+												 local_pred ? list_make1(local_pred) : NIL)),
+						 state->sliced, &state->choice);
+	spec.where = pushed_pred;
+	spec.dataseries = state->choice.dataseries;
+	spec.duration_seconds = state->choice.duration_seconds;
 	spec.ncols = (uint32) state->ncols;
 	spec.cols = state->cols;
 	state->scan = kf_scan_begin(&spec, &err);

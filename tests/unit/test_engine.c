@@ -14,6 +14,7 @@
 #include <unistd.h>
 
 #include "engine/engine.h"
+#include "engine/logical_columns.h"
 #include "engine/predicate.h"
 #include "engine/time_range.h"
 #include "engine/zone_map.h"
@@ -323,6 +324,11 @@ ref_int(const test_row *r, kf_ecol col)
 			return f->vlan_out;
 		case KF_E_SAMPLE_RATE:
 			return f->sample_rate;
+		case KF_E_INET_FAMILY:
+			return kf_addr_is_v4(f->src_addr) ? 4 : 6;
+		case KF_E_DURATION:
+		case KF_E_FAST_DATASET:
+			return 0;			/* the specs here leave duration_seconds 0 and read Full */
 		default:
 			printf("FAIL reference: column %d is not INT\n", (int) col);
 			exit(1);
@@ -346,6 +352,8 @@ ref_str(const test_row *r, kf_ecol col)
 {
 	if (col == KF_E_DEVICE_NAME)
 		return device_name_of(r->device_id);
+	if (col == KF_E_PROTOCOL_NAME)
+		return protocol_name_dict()->strings[protocol_name_code(r->flow.protocol)];
 	return col == KF_E_SRC_FLOW_TAGS ? r->flow.src_flow_tags : r->flow.dst_flow_tags;
 }
 
@@ -1297,7 +1305,7 @@ test_device_filter(void)
 	n = check_query_on("unknown device", 99, NULL);
 	CHECK_INT_EQ("unknown device has no rows", n, 0);
 
-	kf_scan_spec empty = {.data_dir = "/nonexistent/kentik_fdw_data", .device_id = 0, .where = NULL, .ncols = 0, .cols = NULL};
+	kf_scan_spec empty = {.data_dir = "/nonexistent/kentik_fdw_data"};
 	kf_error	err = {{0}};
 	kf_scan    *scan = kf_scan_begin(&empty, &err);
 	kf_batch	batch;
@@ -1391,7 +1399,8 @@ static void
 test_empty_batches(void)
 {
 	kf_ecol		cols[] = {KF_E_DST_FLOW_TAGS, KF_E_IPV4_DST_ADDR, KF_E_BOTH_BYTES};
-	kf_scan_spec spec = {.data_dir = data_dir, .device_id = 0, .where = p_int(KF_E_DEVICE_ID, .ncols = KF_OP_NE, .cols = 2)};
+	kf_scan_spec spec = {.data_dir = data_dir, .device_id = 0, .where = p_int(KF_E_DEVICE_ID, KF_OP_NE, 2), .ncols = 3,
+		.cols = cols};
 	kf_error	err = {{0}};
 	kf_scan    *scan = kf_scan_begin(&spec, &err);
 	int			empty = 0,
