@@ -1,5 +1,6 @@
 /*
- * hour_dirs.c -- enumerates DIR/data/dev-<ID>/<HOUR> directories for compaction and retention.
+ * hour_dirs.c -- enumerates DIR/data/dev-<ID>/<HOUR> directories (and those of the Fast
+ * dataseries, DIR/fast/...) for compaction, retention and the Fast builder.
  * Names that are not exactly "dev-<ID>" or a decimal hour (dot-names included) are skipped, as the
  * part listing skips them.
  */
@@ -102,10 +103,17 @@ compare_hour_dirs(const void *a, const void *b)
 int
 kf_hour_dirs_list(const char *data_dir, kf_hour_dir_list *out, kf_error *err)
 {
+	return kf_hour_dirs_list_series(data_dir, KF_DATASERIES_FULL, out, err);
+}
+
+int
+kf_hour_dirs_list_series(const char *data_dir, kf_dataseries series, kf_hour_dir_list *out, kf_error *err)
+{
 	char		data_path[PATH_MAX];
 
 	memset(out, 0, sizeof(*out));
-	if (snprintf(data_path, sizeof(data_path), "%s/data", data_dir) >= (int) sizeof(data_path))
+	if (snprintf(data_path, sizeof(data_path), "%s/%s", data_dir, kf_dataseries_dir_name(series)) >=
+		(int) sizeof(data_path))
 		return kf_error_set(err, "%s: path too long", data_dir);
 
 	DIR		   *dir = opendir(data_path);

@@ -1,6 +1,7 @@
 /*
- * hour_dirs.h -- the device-hour directories of a data directory (DIR/data/dev-<ID>/<HOUR>), the
- * unit that compaction merges within and retention drops.
+ * hour_dirs.h -- the device-hour directories of a data directory (DIR/data/dev-<ID>/<HOUR>, and
+ * DIR/fast/... for the Fast dataseries), the unit that compaction merges within, retention drops
+ * and the Fast builder summarises.
  */
 #ifndef KF_HOUR_DIRS_H
 #define KF_HOUR_DIRS_H
@@ -26,6 +27,9 @@ typedef struct kf_hour_dir_list
 
 /* Lists every device-hour directory; a missing DIR/data is an empty list. */
 int			kf_hour_dirs_list(const char *data_dir, kf_hour_dir_list *out, kf_error *err);
+/* The same for either dataseries (DIR/data or DIR/fast). */
+int			kf_hour_dirs_list_series(const char *data_dir, kf_dataseries series, kf_hour_dir_list *out,
+									 kf_error *err);
 void		kf_hour_dir_list_free(kf_hour_dir_list *list);
 
 /* Parses a name made only of decimal digits (1..18 of them). */

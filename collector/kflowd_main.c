@@ -5,8 +5,11 @@
  *       receives NetFlow v5 / v9 / IPFIX on one UDP port until SIGTERM or SIGINT;
  *   kflowd --data-dir DIR [--listen ADDRESS:PORT] --sflow-listen 0.0.0.0:6343 ...
  *       receives sFlow v5 on a second port (alone or beside --listen), in the same loop;
- *   kflowd --data-dir DIR --read-pcap FILE [--tags FILE] [--devices FILE]
- *       ingests the flow exports in a capture file and exits once everything is flushed.
+ *   kflowd --data-dir DIR --read-pcap FILE [--tags FILE] [--devices FILE] [--build-fast]
+ *       ingests the flow exports in a capture file and exits once everything is flushed;
+ *   kflowd --data-dir DIR --build-fast
+ *       runs one maintenance pass in the foreground (retention when limits are given, compaction,
+ *       then every missing or outdated Fast dataseries hour) and exits; also after --read-pcap.
  *
  * Exit status: 0 on success, 1 on a runtime error (nothing partial is published by the store),
  * 2 on bad usage.
@@ -39,7 +42,8 @@ typedef struct options
 	const char *read_pcap;
 	const char *tags;
 	const char *devices;
-	kf_maintenance_config maintenance;	/* compaction and retention while listening */
+	bool		build_fast;		/* one maintenance pass, then exit */
+	kf_maintenance_config maintenance;	/* compaction, retention and Fast while listening */
 } options;
 
 /* Everything both modes share. */
@@ -66,7 +70,10 @@ usage(FILE *out)
 {
 	fprintf(out,
 			"usage: kflowd --data-dir DIR --listen ADDRESS:PORT [--tags FILE] [--devices FILE]\n"
-			"       kflowd --data-dir DIR --read-pcap FILE [--tags FILE] [--devices FILE]\n"
+			"       kflowd --data-dir DIR --read-pcap FILE [--tags FILE] [--devices FILE] [--build-fast]\n"
+			"       kflowd --data-dir DIR --build-fast\n"
+			"  --build-fast                 run one maintenance pass (retention if limits are given,\n"
+			"                               compaction, the Fast dataseries of every complete hour) and exit\n"
 			"  --sflow-listen ADDRESS:PORT  receive sFlow v5 on this UDP port too (usually 6343; default\n"
 			"                               none); may replace --listen.  Every port takes every format\n"
 			"                               (recognised by content), and --read-pcap finds sFlow on any port\n");
@@ -85,6 +92,7 @@ parse_options(int argc, char **argv, options *o)
 		{"tags", required_argument, NULL, 't'},
 		{"devices", required_argument, NULL, 'D'},
 		{"help", no_argument, NULL, 'h'},
+		{"build-fast", no_argument, NULL, 'B'},
 		KF_MAINTENANCE_LONGOPTS,
 		{NULL, 0, NULL, 0}
 	};
@@ -103,13 +111,17 @@ parse_options(int argc, char **argv, options *o)
 			case 't': o->tags = optarg; break;
 			case 'D': o->devices = optarg; break;
 			case 'h': return 1;
+			case 'B': o->build_fast = true; break;
 			default:
 				if (kf_maintenance_option(c, optarg, &o->maintenance) <= 0)
 					return -1;
 				break;
 		}
 	}
-	if (optind != argc || !o->data_dir || !(o->listen || o->sflow_listen) == !o->read_pcap)
+	bool		listening = o->listen || o->sflow_listen;
+
+	if (optind != argc || !o->data_dir || (listening && (o->read_pcap || o->build_fast)) ||
+		!(listening || o->read_pcap || o->build_fast))
 		return -1;
 	return 0;
 }
@@ -281,6 +293,26 @@ run_listener(collector *c, listeners *ls)
 	return rc;
 }
 
+/* kflowd --build-fast: one maintenance pass over an existing data directory. */
+static int
+run_build_fast(const options *o)
+{
+	struct stat st;
+	kf_error	err;
+
+	if (stat(o->data_dir, &st) != 0 || !S_ISDIR(st.st_mode))
+	{
+		kf_log("%s: not a data directory", o->data_dir);
+		return 1;
+	}
+	if (kf_maintenance_run_once(o->data_dir, &o->maintenance, &err) != 0)
+	{
+		kf_log("%s", err.msg);
+		return 1;
+	}
+	return 0;
+}
+
 int
 main(int argc, char **argv)
 {
@@ -292,6 +324,9 @@ main(int argc, char **argv)
 		usage(parsed > 0 ? stdout : stderr);
 		return parsed > 0 ? 0 : 2;
 	}
+	if (o.build_fast && !o.read_pcap)
+		return run_build_fast(&o);
+
 	collector	c;
 	kf_error	err;
 	listeners	ls;
@@ -323,5 +358,7 @@ main(int argc, char **argv)
 
 	kf_maintenance_stop(maintenance);
 	collector_close(&c);
+	if (rc == 0 && o.build_fast)
+		return run_build_fast(&o);
 	return rc == 0 ? 0 : 1;
 }

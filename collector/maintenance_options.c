@@ -1,6 +1,6 @@
 /*
- * maintenance_options.c -- defaults, parsing and usage text of kflowd's compaction and retention
- * options (maintenance_options.h).
+ * maintenance_options.c -- defaults, parsing and usage text of kflowd's compaction, retention and
+ * Fast dataseries options (maintenance_options.h).
  */
 #include <string.h>
 
@@ -19,6 +19,10 @@ kf_maintenance_defaults(kf_maintenance_config *cfg)
 	cfg->compaction.order = KF_MERGE_ORDER_TIME;
 	cfg->retention.grace_seconds = 300;
 	cfg->interval_seconds = 10;
+	cfg->fast = true;
+	cfg->fast_build.rows_per_hour = KF_FAST_DEFAULT_ROWS_PER_HOUR;
+	cfg->fast_build.max_groups = KF_FAST_DEFAULT_MAX_GROUPS;
+	cfg->fast_build.settle_seconds = cfg->compaction.settle_seconds;
 }
 
 static bool
@@ -53,6 +57,23 @@ kf_maintenance_option(int c, const char *value, kf_maintenance_config *cfg)
 			return 1;
 		case KF_OPT_COMPACT_AFTER:
 			ok = kf_parse_duration(value, &cfg->compaction.settle_seconds);
+			cfg->fast_build.settle_seconds = cfg->compaction.settle_seconds;
+			break;
+		case KF_OPT_RETENTION_FAST_AGE:
+			ok = kf_parse_duration(value, &cfg->retention.fast_max_age_seconds) &&
+				cfg->retention.fast_max_age_seconds > 0;
+			cfg->fast_build.max_age_seconds = cfg->retention.fast_max_age_seconds;
+			break;
+		case KF_OPT_NO_FAST:
+			cfg->fast = false;
+			return 1;
+		case KF_OPT_FAST_ROWS_PER_HOUR:
+			ok = kf_parse_count(value, UINT32_MAX, &count) && count >= KF_FAST_MIN_ROWS_PER_HOUR;
+			cfg->fast_build.rows_per_hour = (uint32_t) count;
+			break;
+		case KF_OPT_FAST_MAX_GROUPS:
+			ok = kf_parse_count(value, UINT32_MAX - 1, &cfg->fast_build.max_groups) &&
+				cfg->fast_build.max_groups >= 1;
 			break;
 		case KF_OPT_COMPACT_FANIN:
 			ok = kf_parse_count(value, 1024, &count) && count >= 2;
@@ -76,7 +97,7 @@ kf_maintenance_option(int c, const char *value, kf_maintenance_config *cfg)
 			return 0;
 	}
 	if (!ok)
-		fprintf(stderr, "kflowd: bad value \"%s\" for a compaction or retention option\n", value);
+		fprintf(stderr, "kflowd: bad value \"%s\" for a compaction, retention or Fast dataseries option\n", value);
 	return ok ? 1 : -1;
 }
 
@@ -96,5 +117,14 @@ kf_maintenance_usage(FILE *out)
 			"  --compact-grace DURATION    merged-away and dropped parts stay readable this long for\n"
 			"                              queries already running (default 5m)\n"
 			"  --compact-interval DURATION how often compaction and retention run (default 10s)\n"
-			"  --compact-order time|minute-protocol  row order inside merged parts (default time)\n");
+			"  --compact-order time|minute-protocol  row order inside merged parts (default time)\n"
+			"  --retention-fast-age DURATION  keep Fast dataseries hours this long instead of dropping\n"
+			"                              them with their Full hours (Fast is small: keep it longer)\n"
+			"The same thread builds the Fast dataseries (DIR/fast) of every device-hour that ended\n"
+			"--compact-after ago, and rebuilds it when late flows arrive:\n"
+			"  --no-fast                   do not build the Fast dataseries\n"
+			"  --fast-rows-per-hour N      rows per device and hour at most (default %d, minimum %d)\n"
+			"  --fast-max-groups N         distinct keys held in memory per key level while building,\n"
+			"                              ~150 bytes each (default %d)\n",
+			KF_FAST_DEFAULT_ROWS_PER_HOUR, KF_FAST_MIN_ROWS_PER_HOUR, KF_FAST_DEFAULT_MAX_GROUPS);
 }

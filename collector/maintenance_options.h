@@ -1,5 +1,5 @@
 /*
- * maintenance_options.h -- kflowd's compaction and retention options, kept out of kflowd_main.c so
+ * maintenance_options.h -- kflowd's compaction, retention and Fast dataseries options, kept out of kflowd_main.c so
  * the main file only splices them into its getopt table, its usage text and its switch.
  */
 #ifndef KF_MAINTENANCE_OPTIONS_H
@@ -21,7 +21,11 @@ enum
 	KF_OPT_COMPACT_MAX_ROWS,
 	KF_OPT_COMPACT_GRACE,
 	KF_OPT_COMPACT_INTERVAL,
-	KF_OPT_COMPACT_ORDER
+	KF_OPT_COMPACT_ORDER,
+	KF_OPT_RETENTION_FAST_AGE,
+	KF_OPT_NO_FAST,
+	KF_OPT_FAST_ROWS_PER_HOUR,
+	KF_OPT_FAST_MAX_GROUPS
 };
 
 /* Entries for the struct option table of getopt_long. */
@@ -34,7 +38,11 @@ enum
 	{"compact-max-rows", required_argument, NULL, KF_OPT_COMPACT_MAX_ROWS}, \
 	{"compact-grace", required_argument, NULL, KF_OPT_COMPACT_GRACE}, \
 	{"compact-interval", required_argument, NULL, KF_OPT_COMPACT_INTERVAL}, \
-	{"compact-order", required_argument, NULL, KF_OPT_COMPACT_ORDER}
+	{"compact-order", required_argument, NULL, KF_OPT_COMPACT_ORDER}, \
+	{"retention-fast-age", required_argument, NULL, KF_OPT_RETENTION_FAST_AGE}, \
+	{"no-fast", no_argument, NULL, KF_OPT_NO_FAST}, \
+	{"fast-rows-per-hour", required_argument, NULL, KF_OPT_FAST_ROWS_PER_HOUR}, \
+	{"fast-max-groups", required_argument, NULL, KF_OPT_FAST_MAX_GROUPS}
 
 /* The defaults documented in the usage text. */
 void		kf_maintenance_defaults(kf_maintenance_config *cfg);

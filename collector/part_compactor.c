@@ -81,8 +81,8 @@ delete_part(const char *hour_dir, const kf_hour_part *p, kf_error *err)
 
 /* Deletes the parts hidden for at least the grace period, lowest level first. */
 static int
-delete_expired(const char *hour_dir, const kf_hour_state *s, int64_t now, const kf_compact_config *cfg,
-			   kf_compact_stats *stats, kf_error *err)
+delete_expired(const char *hour_dir, const kf_hour_state *s, int64_t now, int64_t grace_seconds,
+			   uint64_t *parts_deleted, kf_error *err)
 {
 	uint32_t	max_level = 0;
 	bool		deleted = false;
@@ -92,7 +92,7 @@ delete_expired(const char *hour_dir, const kf_hour_state *s, int64_t now, const 
 	for (size_t i = 0; i < s->count; i++)
 	{
 		max_level = s->parts[i].level > max_level ? s->parts[i].level : max_level;
-		any = any || (s->parts[i].hidden && now - s->parts[i].hidden_since >= cfg->grace_seconds);
+		any = any || (s->parts[i].hidden && now - s->parts[i].hidden_since >= grace_seconds);
 	}
 	/* The covering parts' renames must be durable before what they cover goes. */
 	if (!any || kf_fsync_dir(hour_dir, err) != 0)
@@ -103,11 +103,11 @@ delete_expired(const char *hour_dir, const kf_hour_state *s, int64_t now, const 
 		{
 			const kf_hour_part *p = &s->parts[i];
 
-			if (!p->hidden || p->level != level || now - p->hidden_since < cfg->grace_seconds)
+			if (!p->hidden || p->level != level || now - p->hidden_since < grace_seconds)
 				continue;
 			if (delete_part(hour_dir, p, err) != 0)
 				return -1;
-			stats->parts_deleted++;
+			(*parts_deleted)++;
 			deleted = true;
 		}
 	}
@@ -248,7 +248,7 @@ kf_compact_hour_dir(const char *hour_dir, int64_t hour, int64_t now, const kf_co
 	if (rc == 0)
 		rc = remove_leftovers(hour_dir, &s, err);
 	if (rc == 0)
-		rc = delete_expired(hour_dir, &s, now, cfg, stats, err);
+		rc = delete_expired(hour_dir, &s, now, cfg->grace_seconds, &stats->parts_deleted, err);
 	while (rc == 0 && !atomic_load(stop))
 	{
 		const char **names = malloc((s.count ? s.count : 1) * sizeof(*names));
@@ -268,6 +268,21 @@ kf_compact_hour_dir(const char *hour_dir, int64_t hour, int64_t now, const kf_co
 		kf_hour_state_free(&s);
 		rc = kf_hour_state_read(hour_dir, true, &s, err);
 	}
+	kf_hour_state_free(&s);
+	return rc;
+}
+
+int
+kf_compact_cleanup_hour_dir(const char *hour_dir, int64_t now, int64_t grace_seconds, uint64_t *parts_deleted,
+							kf_error *err)
+{
+	kf_hour_state s;
+	int			rc = kf_hour_state_read(hour_dir, true, &s, err);
+
+	if (rc == 0)
+		rc = remove_leftovers(hour_dir, &s, err);
+	if (rc == 0)
+		rc = delete_expired(hour_dir, &s, now, grace_seconds, parts_deleted, err);
 	kf_hour_state_free(&s);
 	return rc;
 }

@@ -48,6 +48,14 @@ typedef struct kf_compact_stats
 int			kf_compact_hour_dir(const char *hour_dir, int64_t hour, int64_t now, const kf_compact_config *cfg,
 								const atomic_bool *stop, kf_compact_stats *stats, kf_error *err);
 
+/*
+ * Only the housekeeping steps of a pass over one hour directory, without merging: removes what
+ * interrupted merges left and deletes parts hidden for at least grace_seconds (counted in
+ * *parts_deleted).  The Fast dataseries, whose rebuilds replace parts the same way, uses this.
+ */
+int			kf_compact_cleanup_hour_dir(const char *hour_dir, int64_t now, int64_t grace_seconds,
+										uint64_t *parts_deleted, kf_error *err);
+
 /* One pass over every device-hour directory of DIR/data.  Errors in one hour directory are logged
  * and counted and do not stop the others. */
 void		kf_compact_data_dir(const char *data_dir, int64_t now, const kf_compact_config *cfg,

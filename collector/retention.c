@@ -3,7 +3,8 @@
  *
  * Sizes are the sum of the regular files in each live hour directory (parts, manifests and
  * merged-away parts still in their grace period alike: they all occupy the disk); expired
- * directories no longer count, they are on their way out.
+ * directories no longer count, they are on their way out.  The Fast dataseries is dropped by the
+ * same rename, after the Full pass: by its own age limit, or else when its Full hour is gone.
  */
 #include <dirent.h>
 #include <errno.h>
@@ -98,14 +99,15 @@ expired_since(const char *name)
 	return (int64_t) when;
 }
 
-/* Deletes the expired hour directories of every device whose grace period is over. */
+/* Deletes the expired hour directories of every device of one dataseries whose grace period is over. */
 static int
-delete_expired_hours(const char *data_dir, int64_t now, const kf_retention_config *cfg,
+delete_expired_hours(const char *data_dir, kf_dataseries series, int64_t now, const kf_retention_config *cfg,
 					 kf_retention_stats *stats, kf_error *err)
 {
 	char		data_path[PATH_MAX];
 
-	if (snprintf(data_path, sizeof(data_path), "%s/data", data_dir) >= (int) sizeof(data_path))
+	if (snprintf(data_path, sizeof(data_path), "%s/%s", data_dir, kf_dataseries_dir_name(series)) >=
+		(int) sizeof(data_path))
 		return kf_error_set(err, "%s: path too long", data_dir);
 
 	DIR		   *data = opendir(data_path);
@@ -141,13 +143,53 @@ delete_expired_hours(const char *data_dir, int64_t now, const kf_retention_confi
 	return rc;
 }
 
+/* Whether the Full hour directory of a Fast hour still exists (an error counts as existing). */
+static bool
+full_hour_exists(const char *data_dir, const kf_hour_dir *fast)
+{
+	char		path[PATH_MAX];
+	struct stat st;
+
+	if (snprintf(path, sizeof(path), "%s/data/dev-%u/%lld", data_dir, fast->device_id,
+				 (long long) fast->hour) >= (int) sizeof(path))
+		return true;
+	return stat(path, &st) == 0 || errno != ENOENT;
+}
+
+/* Drops the Fast hours that are older than the Fast age limit, or, without one, whose Full hour is gone. */
+static int
+apply_fast(const char *data_dir, int64_t now, const kf_retention_config *cfg, kf_retention_stats *stats,
+		   kf_error *err)
+{
+	kf_hour_dir_list dirs;
+
+	if (delete_expired_hours(data_dir, KF_DATASERIES_FAST, now, cfg, stats, err) != 0 ||
+		kf_hour_dirs_list_series(data_dir, KF_DATASERIES_FAST, &dirs, err) != 0)
+		return -1;
+
+	int			rc = 0;
+
+	for (size_t i = 0; rc == 0 && i < dirs.count; i++)
+	{
+		const kf_hour_dir *d = &dirs.dirs[i];
+		bool		drop = cfg->fast_max_age_seconds > 0 ?
+			d->hour + HOUR_SECONDS <= now - cfg->fast_max_age_seconds : !full_hour_exists(data_dir, d);
+
+		if (drop && (rc = drop_hour(d, now, cfg, err)) == 0)
+			stats->fast_hours_dropped++;
+	}
+	kf_hour_dir_list_free(&dirs);
+	return rc;
+}
+
 int
 kf_retention_apply(const char *data_dir, int64_t now, const kf_retention_config *cfg,
 				   kf_retention_stats *stats, kf_error *err)
 {
 	kf_hour_dir_list dirs;
 
-	if (delete_expired_hours(data_dir, now, cfg, stats, err) != 0 || kf_hour_dirs_list(data_dir, &dirs, err) != 0)
+	if (delete_expired_hours(data_dir, KF_DATASERIES_FULL, now, cfg, stats, err) != 0 ||
+		kf_hour_dirs_list(data_dir, &dirs, err) != 0)
 		return -1;
 
 	uint64_t   *bytes = calloc(dirs.count ? dirs.count : 1, sizeof(*bytes));
@@ -179,5 +221,5 @@ kf_retention_apply(const char *data_dir, int64_t now, const kf_retention_config 
 	stats->live_bytes = total;
 	free(bytes);
 	kf_hour_dir_list_free(&dirs);
-	return rc;
+	return rc == 0 ? apply_fast(data_dir, now, cfg, stats, err) : rc;
 }

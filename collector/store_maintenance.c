@@ -1,5 +1,6 @@
 /*
- * store_maintenance.c -- the maintenance thread of store_maintenance.h: lock, schedule, logging.
+ * store_maintenance.c -- the maintenance thread of store_maintenance.h: lock, schedule, logging,
+ * and the same pass run once in the foreground for kflowd --build-fast.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -27,6 +28,7 @@ struct kf_maintenance
 	bool		lock_busy_logged;
 	kf_compact_stats compaction;
 	kf_retention_stats retention;
+	kf_fast_stats fast;
 };
 
 /* Takes the data directory's maintenance lock if nobody holds it; true once held. */
@@ -45,8 +47,8 @@ hold_lock(kf_maintenance *m)
 	if (fd < 0 || flock(fd, LOCK_EX | LOCK_NB) != 0)
 	{
 		if (!m->lock_busy_logged)
-			kf_log("maintenance: %s: %s; compaction and retention are left to the kflowd holding it", path,
-				   fd < 0 ? strerror(errno) : "held by another process");
+			kf_log("maintenance: %s: %s; compaction, retention and the Fast dataseries are left to the kflowd "
+				   "holding it", path, fd < 0 ? strerror(errno) : "held by another process");
 		m->lock_busy_logged = true;
 		if (fd >= 0)
 			close(fd);
@@ -56,14 +58,34 @@ hold_lock(kf_maintenance *m)
 	return true;
 }
 
-/* One retention pass, then one compaction pass, each logged when it did something. */
+/* One Fast dataseries pass, logged when it built something. */
+static void
+run_fast_pass(kf_maintenance *m, int64_t now)
+{
+	kf_fast_stats before = m->fast;
+
+	kf_fast_build_data_dir(m->data_dir, now, &m->cfg.fast_build, m->cfg.compaction.grace_seconds, &m->stop,
+						   &m->fast);
+	if (m->fast.hours_built > before.hours_built)
+	{
+		double		secs = m->fast.seconds - before.seconds;
+		uint64_t	rows = m->fast.full_rows - before.full_rows;
+
+		kf_log("fast dataseries: built %llu device-hours (%llu replacing older ones), %llu Full rows -> %llu Fast rows, %.0f rows/s",
+			   (unsigned long long) (m->fast.hours_built - before.hours_built),
+			   (unsigned long long) (m->fast.hours_rebuilt - before.hours_rebuilt), (unsigned long long) rows,
+			   (unsigned long long) (m->fast.fast_rows - before.fast_rows), secs > 0 ? (double) rows / secs : 0.0);
+	}
+}
+
+/* One retention pass, one compaction pass and one Fast pass, each logged when it did something. */
 static void
 run_pass(kf_maintenance *m)
 {
 	int64_t		now = (int64_t) time(NULL);
 	const kf_retention_config *rc = &m->cfg.retention;
 
-	if (rc->max_age_seconds > 0 || rc->max_bytes > 0)
+	if (rc->max_age_seconds > 0 || rc->max_bytes > 0 || rc->fast_max_age_seconds > 0)
 	{
 		kf_retention_stats before = m->retention;
 		kf_error	err;
@@ -75,26 +97,31 @@ run_pass(kf_maintenance *m)
 				   (unsigned long long) (m->retention.hours_dropped - before.hours_dropped),
 				   (unsigned long long) (m->retention.bytes_dropped - before.bytes_dropped),
 				   (unsigned long long) m->retention.live_bytes);
+		if (m->retention.fast_hours_dropped > before.fast_hours_dropped)
+			kf_log("retention: dropped %llu Fast dataseries device-hours",
+				   (unsigned long long) (m->retention.fast_hours_dropped - before.fast_hours_dropped));
 	}
-	if (!m->cfg.compact)
-		return;
-
-	kf_compact_stats before = m->compaction;
-
-	kf_compact_data_dir(m->data_dir, now, &m->cfg.compaction, &m->stop, &m->compaction);
-	if (m->compaction.merges > before.merges)
+	if (m->cfg.compact)
 	{
-		double		secs = m->compaction.merge_seconds - before.merge_seconds;
-		uint64_t	rows = m->compaction.rows_merged - before.rows_merged;
+		kf_compact_stats before = m->compaction;
 
-		kf_log("compaction: %llu merges of %llu parts, %llu rows, %llu -> %llu bytes, %.0f rows/s",
-			   (unsigned long long) (m->compaction.merges - before.merges),
-			   (unsigned long long) (m->compaction.parts_merged - before.parts_merged),
-			   (unsigned long long) rows,
-			   (unsigned long long) (m->compaction.bytes_in - before.bytes_in),
-			   (unsigned long long) (m->compaction.bytes_out - before.bytes_out),
-			   secs > 0 ? (double) rows / secs : 0.0);
+		kf_compact_data_dir(m->data_dir, now, &m->cfg.compaction, &m->stop, &m->compaction);
+		if (m->compaction.merges > before.merges)
+		{
+			double		secs = m->compaction.merge_seconds - before.merge_seconds;
+			uint64_t	rows = m->compaction.rows_merged - before.rows_merged;
+
+			kf_log("compaction: %llu merges of %llu parts, %llu rows, %llu -> %llu bytes, %.0f rows/s",
+				   (unsigned long long) (m->compaction.merges - before.merges),
+				   (unsigned long long) (m->compaction.parts_merged - before.parts_merged),
+				   (unsigned long long) rows,
+				   (unsigned long long) (m->compaction.bytes_in - before.bytes_in),
+				   (unsigned long long) (m->compaction.bytes_out - before.bytes_out),
+				   secs > 0 ? (double) rows / secs : 0.0);
+		}
 	}
+	if (m->cfg.fast && !atomic_load(&m->stop))
+		run_fast_pass(m, now);
 }
 
 static void *
@@ -125,6 +152,43 @@ maintenance_main(void *arg)
 	}
 	pthread_mutex_unlock(&m->mutex);
 	return NULL;
+}
+
+/* Logs what the maintenance did over its lifetime. */
+static void
+log_summary(const kf_maintenance *m)
+{
+	if (m->cfg.compact)
+		kf_log("summary, compaction: %llu merges of %llu parts (%llu rows), %llu parts deleted, %llu errors",
+			   (unsigned long long) m->compaction.merges, (unsigned long long) m->compaction.parts_merged,
+			   (unsigned long long) m->compaction.rows_merged, (unsigned long long) m->compaction.parts_deleted,
+			   (unsigned long long) m->compaction.errors);
+	if (m->cfg.fast)
+		kf_log("summary, fast dataseries: %llu device-hours built (%llu rebuilt), %llu Full rows -> %llu Fast rows, %llu errors",
+			   (unsigned long long) m->fast.hours_built, (unsigned long long) m->fast.hours_rebuilt,
+			   (unsigned long long) m->fast.full_rows, (unsigned long long) m->fast.fast_rows,
+			   (unsigned long long) m->fast.errors);
+}
+
+int
+kf_maintenance_run_once(const char *data_dir, const kf_maintenance_config *cfg, kf_error *err)
+{
+	kf_maintenance m;
+
+	memset(&m, 0, sizeof(m));
+	m.data_dir = data_dir;
+	m.cfg = *cfg;
+	m.lock_fd = -1;
+	atomic_init(&m.stop, false);
+	if (!hold_lock(&m))
+		return kf_error_set(err, "%s: cannot take the maintenance lock (logged above)", data_dir);
+	run_pass(&m);
+	log_summary(&m);
+	close(m.lock_fd);
+	if (m.compaction.errors > 0 || m.fast.errors > 0)
+		return kf_error_set(err, "%llu compaction and %llu Fast dataseries errors (logged above)",
+							(unsigned long long) m.compaction.errors, (unsigned long long) m.fast.errors);
+	return 0;
 }
 
 kf_maintenance *
@@ -164,11 +228,7 @@ kf_maintenance_stop(kf_maintenance *m)
 	pthread_cond_signal(&m->wake);
 	pthread_mutex_unlock(&m->mutex);
 	pthread_join(m->thread, NULL);
-	if (m->cfg.compact)
-		kf_log("summary, compaction: %llu merges of %llu parts (%llu rows), %llu parts deleted, %llu errors",
-			   (unsigned long long) m->compaction.merges, (unsigned long long) m->compaction.parts_merged,
-			   (unsigned long long) m->compaction.rows_merged, (unsigned long long) m->compaction.parts_deleted,
-			   (unsigned long long) m->compaction.errors);
+	log_summary(m);
 	if (m->lock_fd >= 0)
 		close(m->lock_fd);
 	pthread_mutex_destroy(&m->mutex);

@@ -6,6 +6,10 @@
  * complete and fsync'd are they renamed into place (the publish point) and their directories
  * fsync'd; if anything fails, the dot-files and any part already renamed are removed, so a failed
  * flush publishes nothing durable and keeps its rows.
+ *
+ * kf_writer_flush_replacing publishes one hour as a merged part with a manifest instead, which
+ * the listing rule (part_coverage.h) uses to swap it for the parts it replaces in one rename; the
+ * Fast dataseries is rebuilt this way (collector/fast_dataseries.c).
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -17,12 +21,14 @@
 
 #include "store/durable_io.h"
 #include "store/part_build.h"
+#include "store/part_coverage.h"
 #include "store/part_format.h"
 #include "store/string_intern.h"
 
 struct kf_writer
 {
 	char	   *data_dir;
+	kf_dataseries series;
 	uint32_t	device_id;
 	size_t		rows;
 	size_t		cap;
@@ -45,6 +51,12 @@ typedef struct staged_part
 kf_writer *
 kf_writer_open(const char *data_dir, uint32_t device_id, kf_error *err)
 {
+	return kf_writer_open_series(data_dir, KF_DATASERIES_FULL, device_id, err);
+}
+
+kf_writer *
+kf_writer_open_series(const char *data_dir, kf_dataseries series, uint32_t device_id, kf_error *err)
+{
 	if (device_id == 0)
 	{
 		kf_error_set(err, "%s: device id 0 is reserved", data_dir);
@@ -60,6 +72,7 @@ kf_writer_open(const char *data_dir, uint32_t device_id, kf_error *err)
 		return NULL;
 	}
 	w->device_id = device_id;
+	w->series = series;
 	return w;
 }
 
@@ -170,9 +183,10 @@ hour_of(int64_t ts)
 	return ts - ts % KF_HOUR_SECONDS;
 }
 
-/* Builds the part for order[0..n) (one hour) under a dot-name and fills *staged. */
+/* Builds the part for order[0..n) (one hour) under a dot-name and fills *staged; kind is 'p' for
+ * a flushed part, 'm' for a merged one (published with a manifest). */
 static int
-stage_part(kf_writer *w, const uint32_t *order, size_t n, staged_part *staged, kf_error *err)
+stage_part(kf_writer *w, const uint32_t *order, size_t n, char kind, staged_part *staged, kf_error *err)
 {
 	const int64_t *ts = w->ints[KF_COL_CTIMESTAMP];
 	int64_t		min_ts = ts[order[0]],
@@ -181,11 +195,11 @@ stage_part(kf_writer *w, const uint32_t *order, size_t n, staged_part *staged, k
 
 	kf_unique_token(token, sizeof(token));
 	staged->renamed = false;
-	if (snprintf(staged->dir, PATH_MAX, "%s/data/dev-%u/%lld", w->data_dir, w->device_id,
-				 (long long) hour_of(min_ts)) >= PATH_MAX ||
-		snprintf(staged->tmp, PATH_MAX, "%s/.tmp-p-%lld-%lld-%s%s", staged->dir, (long long) min_ts,
+	if (snprintf(staged->dir, PATH_MAX, "%s/%s/dev-%u/%lld", w->data_dir, kf_dataseries_dir_name(w->series),
+				 w->device_id, (long long) hour_of(min_ts)) >= PATH_MAX ||
+		snprintf(staged->tmp, PATH_MAX, "%s/.tmp-%c-%lld-%lld-%s%s", staged->dir, kind, (long long) min_ts,
 				 (long long) max_ts, token, KF_PART_SUFFIX) >= PATH_MAX ||
-		snprintf(staged->final, PATH_MAX, "%s/p-%lld-%lld-%s%s", staged->dir, (long long) min_ts,
+		snprintf(staged->final, PATH_MAX, "%s/%c-%lld-%lld-%s%s", staged->dir, kind, (long long) min_ts,
 				 (long long) max_ts, token, KF_PART_SUFFIX) >= PATH_MAX)
 		return kf_error_set(err, "%s: path too long", w->data_dir);
 	if (kf_mkdir_p(staged->dir, err) != 0)
@@ -253,7 +267,7 @@ stage_hours(kf_writer *w, const uint32_t *order, staged_part *staged, size_t *st
 
 		while (end < w->rows && hour_of(ts[order[end]]) == hour)
 			end++;
-		if (stage_part(w, order + start, end - start, &staged[*staged_count], err) != 0)
+		if (stage_part(w, order + start, end - start, 'p', &staged[*staged_count], err) != 0)
 			return -1;
 		(*staged_count)++;
 		start = end;
@@ -272,21 +286,47 @@ count_hours(const int64_t *ts, const uint32_t *order, size_t n)
 	return hours;
 }
 
+/* The buffered rows' numbers sorted by ctimestamp (ties in arrival order), or NULL (error set). */
+static uint32_t *
+sorted_rows(kf_writer *w, kf_error *err)
+{
+	if (w->rows > UINT32_MAX)
+	{
+		kf_error_set(err, "device %u: too many buffered rows to flush at once", w->device_id);
+		return NULL;
+	}
+
+	uint32_t   *order = malloc(w->rows * sizeof(*order));
+
+	if (order == NULL)
+	{
+		kf_error_set(err, "device %u: out of memory sorting %zu rows", w->device_id, w->rows);
+		return NULL;
+	}
+	for (size_t i = 0; i < w->rows; i++)
+		order[i] = (uint32_t) i;
+	kf_part_sort_rows(order, w->rows, w->ints[KF_COL_CTIMESTAMP], NULL);
+	return order;
+}
+
+/* Empties the buffer after a successful publish. */
+static void
+reset_buffer(kf_writer *w)
+{
+	w->rows = 0;
+	kf_intern_reset(&w->strings);
+}
+
 int
 kf_writer_flush(kf_writer *w, kf_error *err)
 {
 	if (w->rows == 0)
 		return 0;
-	if (w->rows > UINT32_MAX)
-		return kf_error_set(err, "device %u: too many buffered rows to flush at once", w->device_id);
 
-	uint32_t   *order = malloc(w->rows * sizeof(*order));
+	uint32_t   *order = sorted_rows(w, err);
 
 	if (order == NULL)
-		return kf_error_set(err, "device %u: out of memory sorting %zu rows", w->device_id, w->rows);
-	for (size_t i = 0; i < w->rows; i++)
-		order[i] = (uint32_t) i;
-	kf_part_sort_rows(order, w->rows, w->ints[KF_COL_CTIMESTAMP], NULL);
+		return -1;
 
 	size_t		hours = count_hours(w->ints[KF_COL_CTIMESTAMP], order, w->rows);
 	staged_part *staged = malloc(hours * sizeof(*staged));
@@ -302,13 +342,90 @@ kf_writer_flush(kf_writer *w, kf_error *err)
 	if (rc != 0 && staged != NULL)
 		discard_parts(staged, staged_count);
 	else if (rc == 0)
-	{
-		w->rows = 0;
-		kf_intern_reset(&w->strings);
-	}
+		reset_buffer(w);
 	free(staged);
 	free(order);
 	return rc;
+}
+
+/* Manifest, then the rename that publishes the staged merged part (docs/format.md 2.1).  With
+ * nothing to cover the manifest would hide nothing, and a merged part without one reads as level 1,
+ * so a first build skips it (two fsyncs fewer). */
+static int
+publish_replacing(const staged_part *staged, const char *const *covered, size_t ncovered, uint32_t level,
+				  kf_error *err)
+{
+	if (ncovered == 0)
+	{
+		if (rename(staged->tmp, staged->final) != 0)
+			return kf_error_set(err, "%s: cannot rename into place: %s", staged->final, strerror(errno));
+		return kf_fsync_dir(staged->dir, err);
+	}
+
+	const char *name = strrchr(staged->final, '/') + 1;
+	size_t		stem = strlen(name) - strlen(KF_PART_SUFFIX);
+	char		manifest_name[NAME_MAX + 1],
+				manifest_path[PATH_MAX];
+	char	   *text = kf_manifest_format(level, covered, ncovered);
+
+	if (text == NULL)
+		return kf_error_set(err, "%s: out of memory writing a manifest", staged->dir);
+	snprintf(manifest_name, sizeof(manifest_name), "%.*s%s", (int) stem, name, KF_MANIFEST_SUFFIX);
+	if (snprintf(manifest_path, sizeof(manifest_path), "%s/%s", staged->dir, manifest_name) >=
+		(int) sizeof(manifest_path))
+	{
+		free(text);
+		return kf_error_set(err, "%s: path too long", staged->dir);
+	}
+
+	int			rc = kf_replace_file(staged->dir, manifest_name, text, strlen(text), err);
+
+	free(text);
+	if (rc != 0)
+		return -1;
+	if (rename(staged->tmp, staged->final) != 0)
+	{
+		rc = kf_error_set(err, "%s: cannot rename into place: %s", staged->final, strerror(errno));
+		unlink(manifest_path);
+		return rc;
+	}
+	return kf_fsync_dir(staged->dir, err);
+}
+
+int
+kf_writer_flush_replacing(kf_writer *w, const char *const *covered, size_t ncovered, uint32_t level,
+						  char *name_out, size_t name_size, kf_error *err)
+{
+	if (w->rows == 0)
+		return kf_error_set(err, "device %u: no rows to publish as a replacing part", w->device_id);
+	if (level == 0 || level > 1000)
+		return kf_error_set(err, "device %u: merge level %u is outside 1..1000", w->device_id, level);
+
+	uint32_t   *order = sorted_rows(w, err);
+
+	if (order == NULL)
+		return -1;
+
+	const int64_t *ts = w->ints[KF_COL_CTIMESTAMP];
+	staged_part staged;
+	int			rc;
+
+	if (hour_of(ts[order[0]]) != hour_of(ts[order[w->rows - 1]]))
+		rc = kf_error_set(err, "device %u: a replacing part must hold one hour, the rows span %lld..%lld",
+						  w->device_id, (long long) ts[order[0]], (long long) ts[order[w->rows - 1]]);
+	else
+		rc = stage_part(w, order, w->rows, 'm', &staged, err);
+	free(order);
+	if (rc != 0)
+		return -1;
+	if (publish_replacing(&staged, covered, ncovered, level, err) != 0)
+	{
+		unlink(staged.tmp);
+		return -1;
+	}
+	snprintf(name_out, name_size, "%s", strrchr(staged.final, '/') + 1);
+	reset_buffer(w);
+	return 0;
 }
 
 void

@@ -315,4 +315,20 @@ int			kf_part_read_addr(kf_part_reader *r, uint32_t block, kf_column_id col, kf_
 int			kf_part_read_dict(kf_part_reader *r, uint32_t block, kf_column_id col, uint32_t *codes_out,
 							  kf_dict *dict_out, kf_error *err);
 
+/* ------------------------------------------------------------------ writing a dataseries */
+
+/* A writer like kf_writer_open whose parts go to the tree of `series` (DIR/data or DIR/fast). */
+kf_writer  *kf_writer_open_series(const char *data_dir, kf_dataseries series, uint32_t device_id, kf_error *err);
+
+/*
+ * Publishes everything buffered, which must lie in one hour, as one merged part of that hour's
+ * directory replacing the parts named covered[0..ncovered) there: the part under a ".tmp-m-"
+ * dot-name, then its manifest at `level` (one more than the highest covered level, 1..1000), then
+ * the rename (docs/format.md 2.1), so a listing sees either the covered parts or the new one, never
+ * both and never neither.  With ncovered 0 there is nothing to hide and no manifest is written.  The new part's file name goes to
+ * name_out (name_size >= NAME_MAX + 1).  On failure nothing is published and the rows stay buffered.
+ */
+int			kf_writer_flush_replacing(kf_writer *w, const char *const *covered, size_t ncovered, uint32_t level,
+									  char *name_out, size_t name_size, kf_error *err);
+
 #endif							/* KF_STORE_H */
