@@ -21,12 +21,15 @@
 #include <time.h>
 
 #include "collector/collector_log.h"
+#include "collector/collector_status.h"
 #include "collector/device_registry.h"
 #include "collector/flow_packet.h"
 #include "collector/flow_sink.h"
+#include "collector/listen_options.h"
 #include "collector/maintenance_options.h"
 #include "collector/pcap_reader.h"
 #include "collector/tags.h"
+#include "collector/template_store.h"
 #include "collector/udp_listener.h"
 
 #define POLL_TIMEOUT_MS 500
@@ -40,6 +43,7 @@ typedef struct options
 	const char *tags;
 	const char *devices;
 	kf_maintenance_config maintenance;	/* compaction and retention while listening */
+	kf_listen_config listening;	/* receive buffer, metrics, statistics line */
 } options;
 
 /* Everything both modes share. */
@@ -71,6 +75,7 @@ usage(FILE *out)
 			"                               none); may replace --listen.  Every port takes every format\n"
 			"                               (recognised by content), and --read-pcap finds sFlow on any port\n");
 	kf_maintenance_usage(out);
+	kf_listen_usage(out);
 }
 
 /* Returns 0, 1 for --help, or -1 for bad usage. */
@@ -86,12 +91,14 @@ parse_options(int argc, char **argv, options *o)
 		{"devices", required_argument, NULL, 'D'},
 		{"help", no_argument, NULL, 'h'},
 		KF_MAINTENANCE_LONGOPTS,
+		KF_LISTEN_LONGOPTS,
 		{NULL, 0, NULL, 0}
 	};
 	int			c;
 
 	memset(o, 0, sizeof(*o));
 	kf_maintenance_defaults(&o->maintenance);
+	kf_listen_defaults(&o->listening);
 	while ((c = getopt_long(argc, argv, "", longopts, NULL)) != -1)
 	{
 		switch (c)
@@ -104,9 +111,15 @@ parse_options(int argc, char **argv, options *o)
 			case 'D': o->devices = optarg; break;
 			case 'h': return 1;
 			default:
-				if (kf_maintenance_option(c, optarg, &o->maintenance) <= 0)
-					return -1;
-				break;
+				{
+					int			applied = kf_maintenance_option(c, optarg, &o->maintenance);
+
+					if (applied == 0)
+						applied = kf_listen_option(c, optarg, &o->listening);
+					if (applied <= 0)
+						return -1;
+					break;
+				}
 		}
 	}
 	if (optind != argc || !o->data_dir || !(o->listen || o->sflow_listen) == !o->read_pcap)
@@ -239,7 +252,7 @@ listeners_open(listeners *ls, const options *o, kf_error *err)
 	{
 		if (!wanted[i])
 			continue;
-		if (!(ls->sockets[ls->count] = kf_udp_listener_open(wanted[i], err)))
+		if (!(ls->sockets[ls->count] = kf_udp_listener_open(wanted[i], o->listening.receive_buffer_bytes, err)))
 		{
 			listeners_close(ls);
 			return -1;
@@ -249,19 +262,36 @@ listeners_open(listeners *ls, const options *o, kf_error *err)
 	return 0;
 }
 
-/* Receives until SIGTERM / SIGINT, flushing on the way; takes ownership of ls. */
+/* Receives until SIGTERM / SIGINT, flushing on the way and keeping data_dir/templates up to date;
+ * takes ownership of ls. */
 static int
-run_listener(collector *c, listeners *ls)
+run_listener(collector *c, listeners *ls, const options *o)
 {
 	kf_error	err;
 	struct sigaction sa;
+	kf_collector_status status;
+
+	if (kf_collector_status_open(&status, &o->listening, c->decoder, c->sink,
+								 (const kf_udp_listener *const *) ls->sockets, ls->addresses, ls->count,
+								 monotonic_seconds(), &err) != 0)
+	{
+		kf_log("%s", err.msg);
+		listeners_close(ls);
+		collector_finish(c);
+		return -1;
+	}
 
 	memset(&sa, 0, sizeof(sa));
 	sa.sa_handler = on_stop_signal;		/* no SA_RESTART: poll returns at once */
 	sigaction(SIGTERM, &sa, NULL);
 	sigaction(SIGINT, &sa, NULL);
+	kf_template_cache *templates = kf_flow_decoder_templates(c->decoder);
+	kf_template_saver saver;
+
+	kf_template_saver_start(&saver, o->data_dir, templates, monotonic_seconds());
 	for (size_t i = 0; i < ls->count; i++)
-		kf_log("listening on %s (UDP port %u)", ls->addresses[i], kf_udp_listener_port(ls->sockets[i]));
+		kf_log("listening on %s (UDP port %u, receive buffer %u KB)", ls->addresses[i],
+			   kf_udp_listener_port(ls->sockets[i]), kf_udp_listener_receive_buffer(ls->sockets[i]) / 1024);
 	int			rc = 0;
 
 	while (!stop_requested)
@@ -273,9 +303,15 @@ run_listener(collector *c, listeners *ls)
 			break;
 		}
 		kf_flow_sink_tick(c->sink, monotonic_seconds());
+		kf_template_saver_tick(&saver, templates, monotonic_seconds(), false);
+		kf_collector_status_tick(&status, monotonic_seconds());
 	}
+	kf_log("summary, sockets: %llu datagrams dropped by the kernel (receive buffer full)",
+		   (unsigned long long) kf_collector_status_kernel_drops(&status));
+	kf_collector_status_close(&status);
 	listeners_close(ls);
 	kf_log("stopping");
+	kf_template_saver_tick(&saver, templates, monotonic_seconds(), true);
 	if (collector_finish(c) < 0)
 		rc = -1;
 	return rc;
@@ -319,7 +355,7 @@ main(int argc, char **argv)
 		return 1;
 	}
 
-	int			rc = o.read_pcap ? run_pcap(&c, o.read_pcap) : run_listener(&c, &ls);
+	int			rc = o.read_pcap ? run_pcap(&c, o.read_pcap) : run_listener(&c, &ls, &o);
 
 	kf_maintenance_stop(maintenance);
 	collector_close(&c);
