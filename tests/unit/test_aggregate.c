@@ -806,7 +806,7 @@ check_spec(const test_spec *s)
 #define TRUNC(c, w) {KF_KEY_INT_TRUNC_BUCKET, (c), (w), 0, 0}
 #define FLOOR(c, w, o) {KF_KEY_INT_FLOOR_BUCKET, (c), (w), (o), 0}
 #define PREFIX(c, n) {KF_KEY_ADDR_PREFIX, (c), 0, 0, (n)}
-#define AGG(f, c) {(f), (c)}
+#define AGG(f, c) {.func = (f), .col = (c)}
 #define KREF(i) {false, (i)}
 #define AREF(i) {true, (i)}
 
