@@ -705,7 +705,7 @@ static int64_t
 scan_ids(uint32_t device, const kf_pred *where)
 {
 	kf_ecol		cols[] = {KF_E_IN_PKTS};
-	kf_scan_spec spec = {data_dir, device, where, 1, cols};
+	kf_scan_spec spec = {.data_dir = data_dir, .device_id = device, .where = where, .ncols = 1, .cols = cols};
 	kf_error	err = {{0}};
 	kf_scan    *scan = kf_scan_begin(&spec, &err);
 	int64_t		n = 0;
@@ -1297,7 +1297,7 @@ test_device_filter(void)
 	n = check_query_on("unknown device", 99, NULL);
 	CHECK_INT_EQ("unknown device has no rows", n, 0);
 
-	kf_scan_spec empty = {"/nonexistent/kentik_fdw_data", 0, NULL, 0, NULL};
+	kf_scan_spec empty = {.data_dir = "/nonexistent/kentik_fdw_data", .device_id = 0, .where = NULL, .ncols = 0, .cols = NULL};
 	kf_error	err = {{0}};
 	kf_scan    *scan = kf_scan_begin(&empty, &err);
 	kf_batch	batch;
@@ -1337,7 +1337,7 @@ static void
 check_projection(const char *name, const kf_pred *where)
 {
 	kf_ecol		cols[KF_E_NUM_COLUMNS];
-	kf_scan_spec spec = {data_dir, 0, where, KF_E_NUM_COLUMNS, cols};
+	kf_scan_spec spec = {.data_dir = data_dir, .device_id = 0, .where = where, .ncols = KF_E_NUM_COLUMNS, .cols = cols};
 	kf_error	err = {{0}};
 	int64_t		want = reference_ids(0, where);
 	int64_t		returned = 0,
@@ -1391,7 +1391,7 @@ static void
 test_empty_batches(void)
 {
 	kf_ecol		cols[] = {KF_E_DST_FLOW_TAGS, KF_E_IPV4_DST_ADDR, KF_E_BOTH_BYTES};
-	kf_scan_spec spec = {data_dir, 0, p_int(KF_E_DEVICE_ID, KF_OP_NE, 2), 3, cols};
+	kf_scan_spec spec = {.data_dir = data_dir, .device_id = 0, .where = p_int(KF_E_DEVICE_ID, .ncols = KF_OP_NE, .cols = 2)};
 	kf_error	err = {{0}};
 	kf_scan    *scan = kf_scan_begin(&spec, &err);
 	int			empty = 0,
@@ -1417,7 +1417,7 @@ static void
 test_count_only(void)
 {
 	const kf_pred *where = AND(p_int(KF_E_PROTOCOL, KF_OP_EQ, 17), NOT(p_is_null(KF_E_IPV4_DST_ADDR)));
-	kf_scan_spec spec = {data_dir, 0, where, 0, NULL};
+	kf_scan_spec spec = {.data_dir = data_dir, .device_id = 0, .where = where, .ncols = 0, .cols = NULL};
 	kf_error	err = {{0}};
 	kf_scan    *scan = kf_scan_begin(&spec, &err);
 	int64_t		counted = 0;
@@ -1498,7 +1498,7 @@ static void
 check_invalid(const char *name, const kf_pred *where, uint32_t ncols, const kf_ecol *cols, const char *dir,
 			  const char *want_in_message)
 {
-	kf_scan_spec spec = {dir, 0, where, ncols, cols};
+	kf_scan_spec spec = {.data_dir = dir, .device_id = 0, .where = where, .ncols = ncols, .cols = cols};
 	kf_error	err = {{0}};
 	kf_scan    *scan = kf_scan_begin(&spec, &err);
 
@@ -1573,7 +1573,7 @@ check_damaged_part(const char *name, void (*damage)(const char *path))
 	damage(parts.parts[0].path);
 
 	kf_ecol		cols[] = {KF_E_CTIMESTAMP, KF_E_INET_SRC_ADDR, KF_E_DST_FLOW_TAGS, KF_E_BOTH_BYTES, KF_E_TOS};
-	kf_scan_spec spec = {dir, 0, NULL, 5, cols};
+	kf_scan_spec spec = {.data_dir = dir, .device_id = 0, .where = NULL, .ncols = 5, .cols = cols};
 	kf_scan    *scan = kf_scan_begin(&spec, &err);
 	kf_batch	batch;
 	int			rc = -1;
