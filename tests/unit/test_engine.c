@@ -1391,7 +1391,8 @@ static void
 test_empty_batches(void)
 {
 	kf_ecol		cols[] = {KF_E_DST_FLOW_TAGS, KF_E_IPV4_DST_ADDR, KF_E_BOTH_BYTES};
-	kf_scan_spec spec = {.data_dir = data_dir, .device_id = 0, .where = p_int(KF_E_DEVICE_ID, .ncols = KF_OP_NE, .cols = 2)};
+	kf_scan_spec spec = {.data_dir = data_dir, .device_id = 0, .where = p_int(KF_E_DEVICE_ID, KF_OP_NE, 2), .ncols = 3,
+		.cols = cols};
 	kf_error	err = {{0}};
 	kf_scan    *scan = kf_scan_begin(&spec, &err);
 	int			empty = 0,
