@@ -23,12 +23,12 @@
 #include "collector/collector_log.h"
 #include "collector/collector_status.h"
 #include "collector/device_registry.h"
+#include "collector/enrich_options.h"
 #include "collector/flow_packet.h"
 #include "collector/flow_sink.h"
 #include "collector/listen_options.h"
 #include "collector/maintenance_options.h"
 #include "collector/pcap_reader.h"
-#include "collector/tags.h"
 #include "collector/template_store.h"
 #include "collector/udp_listener.h"
 
@@ -44,12 +44,13 @@ typedef struct options
 	const char *devices;
 	kf_maintenance_config maintenance;	/* compaction and retention while listening */
 	kf_listen_config listening;	/* receive buffer, metrics, statistics line */
+	kf_enrich_config enrich;	/* --asn, --interfaces */
 } options;
 
 /* Everything both modes share. */
 typedef struct collector
 {
-	kf_tags    *tags;
+	kf_enrichment enrichment;	/* tags, AS numbers, interface descriptions */
 	kf_device_registry *registry;
 	kf_flow_sink *sink;
 	kf_flow_decoder *decoder;
@@ -74,6 +75,7 @@ usage(FILE *out)
 			"  --sflow-listen ADDRESS:PORT  receive sFlow v5 on this UDP port too (usually 6343; default\n"
 			"                               none); may replace --listen.  Every port takes every format\n"
 			"                               (recognised by content), and --read-pcap finds sFlow on any port\n");
+	kf_enrich_usage(out);
 	kf_maintenance_usage(out);
 	kf_listen_usage(out);
 }
@@ -92,6 +94,7 @@ parse_options(int argc, char **argv, options *o)
 		{"help", no_argument, NULL, 'h'},
 		KF_MAINTENANCE_LONGOPTS,
 		KF_LISTEN_LONGOPTS,
+		KF_ENRICH_LONGOPTS,
 		{NULL, 0, NULL, 0}
 	};
 	int			c;
@@ -99,6 +102,7 @@ parse_options(int argc, char **argv, options *o)
 	memset(o, 0, sizeof(*o));
 	kf_maintenance_defaults(&o->maintenance);
 	kf_listen_defaults(&o->listening);
+	kf_enrich_defaults(&o->enrich);
 	while ((c = getopt_long(argc, argv, "", longopts, NULL)) != -1)
 	{
 		switch (c)
@@ -116,6 +120,8 @@ parse_options(int argc, char **argv, options *o)
 
 					if (applied == 0)
 						applied = kf_listen_option(c, optarg, &o->listening);
+					if (applied == 0)
+						applied = kf_enrich_option(c, optarg, &o->enrich);
 					if (applied <= 0)
 						return -1;
 					break;
@@ -136,24 +142,23 @@ monotonic_seconds(void)
 	return (double) ts.tv_sec + ts.tv_nsec / 1e9;
 }
 
-/* Loads the configuration and opens the store side; the tag file is checked before anything is
- * created on disk. */
+/* Loads the configuration and opens the store side; the enrichment files are checked before
+ * anything is created on disk. */
 static int
 collector_open(collector *c, const options *o, kf_error *err)
 {
 	memset(c, 0, sizeof(*c));
-	if (o->tags && !(c->tags = kf_tags_load(o->tags, err)))
+	if (kf_enrichment_load(&c->enrichment, o->tags, &o->enrich, err) < 0)
 		return -1;
 	if (mkdir(o->data_dir, 0755) < 0 && errno != EEXIST)
 		return kf_error_set(err, "cannot create data directory \"%s\": %s", o->data_dir, strerror(errno));
 	if (!(c->registry = kf_device_registry_open(o->data_dir, o->devices, err)))
 		return -1;
-	if (!(c->sink = kf_flow_sink_new(o->data_dir, c->registry, c->tags, err)))
+	if (!(c->sink = kf_flow_sink_new(o->data_dir, c->registry, c->enrichment.tags, err)))
 		return -1;
+	kf_flow_sink_set_asn(c->sink, c->enrichment.asn);
 	if (!(c->decoder = kf_flow_decoder_new(kf_flow_sink_emit, c->sink)))
 		return kf_error_set(err, "out of memory");
-	if (c->tags)
-		kf_log("%zu tags loaded from %s", kf_tags_count(c->tags), o->tags);
 	return 0;
 }
 
@@ -163,7 +168,7 @@ collector_close(collector *c)
 	kf_flow_decoder_free(c->decoder);
 	kf_flow_sink_free(c->sink);
 	kf_device_registry_free(c->registry);
-	kf_tags_free(c->tags);
+	kf_enrichment_free(&c->enrichment);
 }
 
 /* Flushes everything and logs the summary; returns 0 when everything is durable. */
