@@ -1,5 +1,6 @@
 /*
- * flow_sink.c -- per-device writers, sampling, tags and flushing (see flow_sink.h).
+ * flow_sink.c -- per-device writers, sampling, enrichment (AS numbers, tags) and flushing (see
+ * flow_sink.h).
  *
  * Exporters are looked up in an open-addressed table (exporter -> device state); consecutive
  * flows almost always come from the same exporter, so the last hit is tried first.
@@ -27,6 +28,9 @@ struct kf_flow_sink
 	char	   *data_dir;
 	kf_device_registry *registry;
 	const kf_tags *tags;
+	kf_tag_buffer *src_tags;	/* room for the tag strings rules assemble */
+	kf_tag_buffer *dst_tags;
+	const kf_asn_table *asn;
 	device_state *states;		/* open-addressed, power-of-two capacity */
 	size_t		capacity;
 	size_t		count;
@@ -55,8 +59,13 @@ kf_flow_sink_new(const char *data_dir, kf_device_registry *registry, const kf_ta
 		sink->capacity = 64;
 		sink->states = calloc(sink->capacity, sizeof(device_state));
 		sink->data_dir = strdup(data_dir);
+		if (tags)
+		{
+			sink->src_tags = kf_tag_buffer_new(tags);
+			sink->dst_tags = kf_tag_buffer_new(tags);
+		}
 	}
-	if (!sink || !sink->states || !sink->data_dir)
+	if (!sink || !sink->states || !sink->data_dir || (tags && (!sink->src_tags || !sink->dst_tags)))
 	{
 		kf_flow_sink_free(sink);
 		kf_error_set(err, "out of memory");
@@ -65,6 +74,12 @@ kf_flow_sink_new(const char *data_dir, kf_device_registry *registry, const kf_ta
 	sink->registry = registry;
 	sink->tags = tags;
 	return sink;
+}
+
+void
+kf_flow_sink_set_asn(kf_flow_sink *sink, const kf_asn_table *asn)
+{
+	sink->asn = asn;
 }
 
 void
@@ -77,6 +92,8 @@ kf_flow_sink_free(kf_flow_sink *sink)
 			kf_writer_close(sink->states[i].writer);
 	free(sink->states);
 	free(sink->data_dir);
+	kf_tag_buffer_free(sink->src_tags);
+	kf_tag_buffer_free(sink->dst_tags);
 	free(sink);
 }
 
@@ -216,8 +233,20 @@ kf_flow_sink_emit(void *ctx, kf_addr exporter, const kf_flow *flow)
 	f.in_pkts = kf_sample_scale(f.in_pkts, rate);
 	f.out_bytes = kf_sample_scale(f.out_bytes, rate);
 	f.out_pkts = kf_sample_scale(f.out_pkts, rate);
-	f.src_flow_tags = sink->tags ? kf_tags_lookup(sink->tags, f.src_addr) : "";
-	f.dst_flow_tags = sink->tags ? kf_tags_lookup(sink->tags, f.dst_addr) : "";
+	if (sink->asn)
+	{
+		if (f.src_as == 0 && !kf_addr_is_absent(f.src_addr))
+			f.src_as = kf_asn_lookup(sink->asn, f.src_addr);
+		if (f.dst_as == 0 && !kf_addr_is_absent(f.dst_addr))
+			f.dst_as = kf_asn_lookup(sink->asn, f.dst_addr);
+	}
+	if (sink->tags)
+	{
+		f.src_flow_tags = kf_tags_match(sink->tags, &f, &s->device, KF_SIDE_SRC, sink->src_tags);
+		f.dst_flow_tags = kf_tags_match(sink->tags, &f, &s->device, KF_SIDE_DST, sink->dst_tags);
+	}
+	else
+		f.src_flow_tags = f.dst_flow_tags = "";
 	kf_error	err;
 
 	if (kf_writer_add(w, &f, &err) < 0)

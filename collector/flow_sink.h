@@ -1,7 +1,8 @@
 /*
  * flow_sink.h -- where decoded flows go: one kf_writer per device, with the device's sample rate
- * applied to the counters, the flow tags filled in, and the flush policy that makes flows visible
- * to queries within seconds:
+ * applied to the counters, the enrichment applied (AS numbers the exporter did not send, from the
+ * --asn table; then the flow tags, so tag rules see the filled AS numbers), and the flush policy
+ * that makes flows visible to queries within seconds:
  *   - kf_flow_sink_tick flushes every writer that holds rows, at most every KF_SINK_FLUSH_SECONDS;
  *   - a writer holding KF_SINK_FLUSH_ROWS rows is flushed at once;
  *   - kf_flow_sink_flush_all flushes everything (exit, end of a pcap).
@@ -10,6 +11,7 @@
 #ifndef KF_FLOW_SINK_H
 #define KF_FLOW_SINK_H
 
+#include "collector/asn_table.h"
 #include "collector/device_registry.h"
 #include "collector/tags.h"
 #include "store/store.h"
@@ -32,6 +34,11 @@ typedef struct kf_flow_sink kf_flow_sink;
 /* tags may be NULL (every flow gets ""); the sink borrows registry and tags. */
 kf_flow_sink *kf_flow_sink_new(const char *data_dir, kf_device_registry *registry, const kf_tags *tags,
 							   kf_error *err);
+
+/* From now on, src_as / dst_as that the exporter sent as 0 get the AS number of the flow's source /
+ * destination address from asn (borrowed; NULL turns it off).  An exporter's AS number is never
+ * replaced, and an absent address ("::") gets none. */
+void		kf_flow_sink_set_asn(kf_flow_sink *sink, const kf_asn_table *asn);
 
 /* Frees the sink; anything not flushed is lost (call kf_flow_sink_flush_all first). */
 void		kf_flow_sink_free(kf_flow_sink *sink);

@@ -24,12 +24,15 @@
 #include <time.h>
 
 #include "collector/collector_log.h"
+#include "collector/collector_status.h"
 #include "collector/device_registry.h"
+#include "collector/enrich_options.h"
 #include "collector/flow_packet.h"
 #include "collector/flow_sink.h"
+#include "collector/listen_options.h"
 #include "collector/maintenance_options.h"
 #include "collector/pcap_reader.h"
-#include "collector/tags.h"
+#include "collector/template_store.h"
 #include "collector/udp_listener.h"
 
 #define POLL_TIMEOUT_MS 500
@@ -44,12 +47,14 @@ typedef struct options
 	const char *devices;
 	bool		build_fast;		/* one maintenance pass, then exit */
 	kf_maintenance_config maintenance;	/* compaction, retention and Fast while listening */
+	kf_listen_config listening;	/* receive buffer, metrics, statistics line */
+	kf_enrich_config enrich;	/* --asn, --interfaces */
 } options;
 
 /* Everything both modes share. */
 typedef struct collector
 {
-	kf_tags    *tags;
+	kf_enrichment enrichment;	/* tags, AS numbers, interface descriptions */
 	kf_device_registry *registry;
 	kf_flow_sink *sink;
 	kf_flow_decoder *decoder;
@@ -77,7 +82,9 @@ usage(FILE *out)
 			"  --sflow-listen ADDRESS:PORT  receive sFlow v5 on this UDP port too (usually 6343; default\n"
 			"                               none); may replace --listen.  Every port takes every format\n"
 			"                               (recognised by content), and --read-pcap finds sFlow on any port\n");
+	kf_enrich_usage(out);
 	kf_maintenance_usage(out);
+	kf_listen_usage(out);
 }
 
 /* Returns 0, 1 for --help, or -1 for bad usage. */
@@ -94,12 +101,16 @@ parse_options(int argc, char **argv, options *o)
 		{"help", no_argument, NULL, 'h'},
 		{"build-fast", no_argument, NULL, 'B'},
 		KF_MAINTENANCE_LONGOPTS,
+		KF_LISTEN_LONGOPTS,
+		KF_ENRICH_LONGOPTS,
 		{NULL, 0, NULL, 0}
 	};
 	int			c;
 
 	memset(o, 0, sizeof(*o));
 	kf_maintenance_defaults(&o->maintenance);
+	kf_listen_defaults(&o->listening);
+	kf_enrich_defaults(&o->enrich);
 	while ((c = getopt_long(argc, argv, "", longopts, NULL)) != -1)
 	{
 		switch (c)
@@ -113,9 +124,17 @@ parse_options(int argc, char **argv, options *o)
 			case 'h': return 1;
 			case 'B': o->build_fast = true; break;
 			default:
-				if (kf_maintenance_option(c, optarg, &o->maintenance) <= 0)
-					return -1;
-				break;
+				{
+					int			applied = kf_maintenance_option(c, optarg, &o->maintenance);
+
+					if (applied == 0)
+						applied = kf_listen_option(c, optarg, &o->listening);
+					if (applied == 0)
+						applied = kf_enrich_option(c, optarg, &o->enrich);
+					if (applied <= 0)
+						return -1;
+					break;
+				}
 		}
 	}
 	bool		listening = o->listen || o->sflow_listen;
@@ -135,24 +154,23 @@ monotonic_seconds(void)
 	return (double) ts.tv_sec + ts.tv_nsec / 1e9;
 }
 
-/* Loads the configuration and opens the store side; the tag file is checked before anything is
- * created on disk. */
+/* Loads the configuration and opens the store side; the enrichment files are checked before
+ * anything is created on disk. */
 static int
 collector_open(collector *c, const options *o, kf_error *err)
 {
 	memset(c, 0, sizeof(*c));
-	if (o->tags && !(c->tags = kf_tags_load(o->tags, err)))
+	if (kf_enrichment_load(&c->enrichment, o->tags, &o->enrich, err) < 0)
 		return -1;
 	if (mkdir(o->data_dir, 0755) < 0 && errno != EEXIST)
 		return kf_error_set(err, "cannot create data directory \"%s\": %s", o->data_dir, strerror(errno));
 	if (!(c->registry = kf_device_registry_open(o->data_dir, o->devices, err)))
 		return -1;
-	if (!(c->sink = kf_flow_sink_new(o->data_dir, c->registry, c->tags, err)))
+	if (!(c->sink = kf_flow_sink_new(o->data_dir, c->registry, c->enrichment.tags, err)))
 		return -1;
+	kf_flow_sink_set_asn(c->sink, c->enrichment.asn);
 	if (!(c->decoder = kf_flow_decoder_new(kf_flow_sink_emit, c->sink)))
 		return kf_error_set(err, "out of memory");
-	if (c->tags)
-		kf_log("%zu tags loaded from %s", kf_tags_count(c->tags), o->tags);
 	return 0;
 }
 
@@ -162,7 +180,7 @@ collector_close(collector *c)
 	kf_flow_decoder_free(c->decoder);
 	kf_flow_sink_free(c->sink);
 	kf_device_registry_free(c->registry);
-	kf_tags_free(c->tags);
+	kf_enrichment_free(&c->enrichment);
 }
 
 /* Flushes everything and logs the summary; returns 0 when everything is durable. */
@@ -251,7 +269,7 @@ listeners_open(listeners *ls, const options *o, kf_error *err)
 	{
 		if (!wanted[i])
 			continue;
-		if (!(ls->sockets[ls->count] = kf_udp_listener_open(wanted[i], err)))
+		if (!(ls->sockets[ls->count] = kf_udp_listener_open(wanted[i], o->listening.receive_buffer_bytes, err)))
 		{
 			listeners_close(ls);
 			return -1;
@@ -261,19 +279,36 @@ listeners_open(listeners *ls, const options *o, kf_error *err)
 	return 0;
 }
 
-/* Receives until SIGTERM / SIGINT, flushing on the way; takes ownership of ls. */
+/* Receives until SIGTERM / SIGINT, flushing on the way and keeping data_dir/templates up to date;
+ * takes ownership of ls. */
 static int
-run_listener(collector *c, listeners *ls)
+run_listener(collector *c, listeners *ls, const options *o)
 {
 	kf_error	err;
 	struct sigaction sa;
+	kf_collector_status status;
+
+	if (kf_collector_status_open(&status, &o->listening, c->decoder, c->sink,
+								 (const kf_udp_listener *const *) ls->sockets, ls->addresses, ls->count,
+								 monotonic_seconds(), &err) != 0)
+	{
+		kf_log("%s", err.msg);
+		listeners_close(ls);
+		collector_finish(c);
+		return -1;
+	}
 
 	memset(&sa, 0, sizeof(sa));
 	sa.sa_handler = on_stop_signal;		/* no SA_RESTART: poll returns at once */
 	sigaction(SIGTERM, &sa, NULL);
 	sigaction(SIGINT, &sa, NULL);
+	kf_template_cache *templates = kf_flow_decoder_templates(c->decoder);
+	kf_template_saver saver;
+
+	kf_template_saver_start(&saver, o->data_dir, templates, monotonic_seconds());
 	for (size_t i = 0; i < ls->count; i++)
-		kf_log("listening on %s (UDP port %u)", ls->addresses[i], kf_udp_listener_port(ls->sockets[i]));
+		kf_log("listening on %s (UDP port %u, receive buffer %u KB)", ls->addresses[i],
+			   kf_udp_listener_port(ls->sockets[i]), kf_udp_listener_receive_buffer(ls->sockets[i]) / 1024);
 	int			rc = 0;
 
 	while (!stop_requested)
@@ -285,9 +320,15 @@ run_listener(collector *c, listeners *ls)
 			break;
 		}
 		kf_flow_sink_tick(c->sink, monotonic_seconds());
+		kf_template_saver_tick(&saver, templates, monotonic_seconds(), false);
+		kf_collector_status_tick(&status, monotonic_seconds());
 	}
+	kf_log("summary, sockets: %llu datagrams dropped by the kernel (receive buffer full)",
+		   (unsigned long long) kf_collector_status_kernel_drops(&status));
+	kf_collector_status_close(&status);
 	listeners_close(ls);
 	kf_log("stopping");
+	kf_template_saver_tick(&saver, templates, monotonic_seconds(), true);
 	if (collector_finish(c) < 0)
 		rc = -1;
 	return rc;
@@ -354,7 +395,7 @@ main(int argc, char **argv)
 		return 1;
 	}
 
-	int			rc = o.read_pcap ? run_pcap(&c, o.read_pcap) : run_listener(&c, &ls);
+	int			rc = o.read_pcap ? run_pcap(&c, o.read_pcap) : run_listener(&c, &ls, &o);
 
 	kf_maintenance_stop(maintenance);
 	collector_close(&c);

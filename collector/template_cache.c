@@ -36,6 +36,7 @@ struct kf_template_cache
 	size_t		nentries;
 	size_t		ntemplates;
 	size_t		template_bytes; /* sum of template_size() of all templates */
+	uint64_t	generation;		/* see kf_template_cache_generation */
 	exporter_slot exporters[KF_TEMPLATE_MAX_EXPORTERS];
 };
 
@@ -214,6 +215,14 @@ build_template(uint16_t id, const kf_template_field *fields, uint16_t nfields, u
 	return t;
 }
 
+/* Whether two templates describe the same record layout. */
+static bool
+same_template(const kf_template *a, const kf_template *b)
+{
+	return a->nfields == b->nfields && a->nscope == b->nscope && a->is_options == b->is_options &&
+		memcmp(a->fields, b->fields, sizeof(kf_template_field) * a->nfields) == 0;
+}
+
 int
 kf_template_cache_put(kf_template_cache *tc, const kf_template_key *key,
 					  const kf_template_field *fields, uint16_t nfields, uint16_t nscope, bool is_options)
@@ -239,6 +248,8 @@ kf_template_cache_put(kf_template_cache *tc, const kf_template_key *key,
 	tc->template_bytes += template_size(nfields) - replaced;
 	if (*link)
 	{
+		if (!same_template((*link)->tpl, t))
+			tc->generation++;
 		free((*link)->tpl);
 		(*link)->tpl = t;
 		return 0;
@@ -253,6 +264,7 @@ kf_template_cache_put(kf_template_cache *tc, const kf_template_key *key,
 	e->key = *key;
 	e->tpl = t;
 	*link = e;
+	tc->generation++;
 	tc->nentries++;
 	tc->ntemplates++;
 	slot->templates++;
@@ -279,6 +291,7 @@ kf_template_cache_remove(kf_template_cache *tc, const kf_template_key *key)
 	if (!e)
 		return;
 	*link = e->next;
+	tc->generation++;
 	tc->template_bytes -= template_size(e->tpl->nfields);
 	free(e->tpl);
 	free(e);
@@ -299,6 +312,8 @@ kf_template_cache_set_sampling(kf_template_cache *tc, kf_addr exporter, uint8_t 
 
 	if (*link)
 	{
+		if ((*link)->sampling != interval)
+			tc->generation++;
 		(*link)->sampling = interval;
 		return;
 	}
@@ -315,6 +330,7 @@ kf_template_cache_set_sampling(kf_template_cache *tc, kf_addr exporter, uint8_t 
 	e->key = key;
 	e->sampling = interval;
 	*link = e;
+	tc->generation++;
 	tc->nentries++;
 	slot->templates++;
 	maybe_grow(tc);
@@ -334,4 +350,20 @@ size_t
 kf_template_cache_count(const kf_template_cache *tc)
 {
 	return tc->ntemplates;
+}
+
+uint64_t
+kf_template_cache_generation(const kf_template_cache *tc)
+{
+	return tc->generation;
+}
+
+void
+kf_template_cache_foreach(const kf_template_cache *tc, kf_template_visit_fn fn, void *arg)
+{
+	for (int pass = 0; pass < 2; pass++)
+		for (size_t b = 0; b < tc->nbuckets; b++)
+			for (const cache_entry *e = tc->buckets[b]; e; e = e->next)
+				if ((pass == 0) == (e->tpl != NULL))
+					fn(arg, &e->key, e->tpl, e->sampling);
 }

@@ -82,4 +82,19 @@ uint64_t	kf_template_cache_sampling(const kf_template_cache *tc, kf_addr exporte
 /* Number of templates held (all exporters). */
 size_t		kf_template_cache_count(const kf_template_cache *tc);
 
+/*
+ * A counter that changes whenever what the cache holds changes (a new or different template, a
+ * withdrawal, a new sampling interval); an exporter re-sending the same template does not change
+ * it.  kflowd saves the cache when it moved (template_store.h).
+ */
+uint64_t	kf_template_cache_generation(const kf_template_cache *tc);
+
+/* Called for every template (tpl set, sampling 0) or sampling entry (tpl NULL). */
+typedef void (*kf_template_visit_fn) (void *arg, const kf_template_key *key, const kf_template *tpl,
+									  uint64_t sampling);
+
+/* Visits every template first, then every sampling entry (the order a restore needs: a sampling
+ * entry is only kept for an exporter that has templates). */
+void		kf_template_cache_foreach(const kf_template_cache *tc, kf_template_visit_fn fn, void *arg);
+
 #endif							/* KF_TEMPLATE_CACHE_H */

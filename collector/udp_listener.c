@@ -9,16 +9,18 @@
 #include <poll.h>
 #include <stdlib.h>
 #include <string.h>
+#include <stdio.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "collector/addr_text.h"
 #include "collector/collector_log.h"
+#include "collector/socket_address.h"
 
 #define BATCH 64
 #define DATAGRAM_MAX 65536
 #define MAX_BATCHES_PER_POLL 64
-#define RECEIVE_BUFFER_BYTES (32 * 1024 * 1024)
 
 struct kf_udp_listener
 {
@@ -30,52 +32,10 @@ struct kf_udp_listener
 	uint8_t    *buffers;		/* BATCH * DATAGRAM_MAX */
 };
 
-/* Splits "host:port" / "[host]:port" and fills a socket address. */
-static int
-parse_listen_address(const char *address, struct sockaddr_storage *ss, socklen_t *sslen, kf_error *err)
-{
-	char		host[128];
-	const char *colon = strrchr(address, ':');
-	const char *host_start = address;
-	size_t		host_len = colon ? (size_t) (colon - address) : 0;
-
-	if (address[0] == '[' && colon && colon > address && colon[-1] == ']')
-	{
-		host_start = address + 1;
-		host_len = (size_t) (colon - address) - 2;
-	}
-	char	   *end;
-	long		port = colon ? strtol(colon + 1, &end, 10) : -1;
-
-	if (!colon || host_len == 0 || host_len >= sizeof(host) || colon[1] == '\0' || *end || port < 0 || port > 65535)
-		return kf_error_set(err, "listen address \"%s\": expected ADDRESS:PORT, e.g. 127.0.0.1:2055 or [::1]:2055", address);
-	memcpy(host, host_start, host_len);
-	host[host_len] = '\0';
-	memset(ss, 0, sizeof(*ss));
-	struct sockaddr_in *v4 = (struct sockaddr_in *) ss;
-	struct sockaddr_in6 *v6 = (struct sockaddr_in6 *) ss;
-
-	if (inet_pton(AF_INET, host, &v4->sin_addr) == 1)
-	{
-		v4->sin_family = AF_INET;
-		v4->sin_port = htons((uint16_t) port);
-		*sslen = sizeof(*v4);
-		return 0;
-	}
-	if (inet_pton(AF_INET6, host, &v6->sin6_addr) == 1)
-	{
-		v6->sin6_family = AF_INET6;
-		v6->sin6_port = htons((uint16_t) port);
-		*sslen = sizeof(*v6);
-		return 0;
-	}
-	return kf_error_set(err, "listen address \"%s\": \"%s\" is not an IPv4 or IPv6 address", address, host);
-}
-
 static void
-set_receive_buffer(int fd)
+set_receive_buffer(int fd, uint32_t bytes)
 {
-	int			size = RECEIVE_BUFFER_BYTES;
+	int			size = (int) (bytes > INT32_MAX / 2 ? INT32_MAX / 2 : bytes);
 
 	/* SO_RCVBUFFORCE passes rmem_max when we are privileged; else take what SO_RCVBUF gives. */
 	if (setsockopt(fd, SOL_SOCKET, SO_RCVBUFFORCE, &size, sizeof(size)) == 0)
@@ -85,12 +45,12 @@ set_receive_buffer(int fd)
 }
 
 kf_udp_listener *
-kf_udp_listener_open(const char *address, kf_error *err)
+kf_udp_listener_open(const char *address, uint32_t receive_buffer_bytes, kf_error *err)
 {
 	struct sockaddr_storage ss;
 	socklen_t	sslen;
 
-	if (parse_listen_address(address, &ss, &sslen, err) < 0)
+	if (kf_parse_socket_address(address, "listen address", &ss, &sslen, err) < 0)
 		return NULL;
 	kf_udp_listener *l = calloc(1, sizeof(*l));
 
@@ -107,7 +67,7 @@ kf_udp_listener_open(const char *address, kf_error *err)
 		kf_udp_listener_close(l);
 		return NULL;
 	}
-	set_receive_buffer(l->fd);
+	set_receive_buffer(l->fd, receive_buffer_bytes);
 	getsockname(l->fd, (struct sockaddr *) &ss, &sslen);
 	l->port = ntohs(ss.ss_family == AF_INET ? ((struct sockaddr_in *) &ss)->sin_port
 					: ((struct sockaddr_in6 *) &ss)->sin6_port);
@@ -129,6 +89,63 @@ uint16_t
 kf_udp_listener_port(const kf_udp_listener *l)
 {
 	return l->port;
+}
+
+uint32_t
+kf_udp_listener_receive_buffer(const kf_udp_listener *l)
+{
+	int			size = 0;
+	socklen_t	len = sizeof(size);
+
+	/* Linux reports twice the size asked for (the other half is its bookkeeping allowance). */
+	if (getsockopt(l->fd, SOL_SOCKET, SO_RCVBUF, &size, &len) != 0 || size < 0)
+		return 0;
+	return (uint32_t) size / 2;
+}
+
+/* Looks for the socket with this inode in one /proc/net/udp-style table; 1 = found. */
+static int
+drops_in_table(const char *table, unsigned long inode, uint64_t *drops)
+{
+	FILE	   *f = fopen(table, "r");
+	char		line[512];
+	int			found = 0;
+
+	if (!f)
+		return 0;
+	if (!fgets(line, sizeof(line), f))	/* the header line */
+	{
+		fclose(f);
+		return 0;
+	}
+	while (!found && fgets(line, sizeof(line), f))
+	{
+		/* sl local rem st tx:rx tr:when retrnsmt uid timeout inode ref pointer drops */
+		unsigned long line_inode;
+		unsigned long long line_drops;
+
+		if (sscanf(line, "%*s %*s %*s %*s %*s %*s %*s %*s %*s %lu %*s %*s %llu", &line_inode, &line_drops) == 2 &&
+			line_inode == inode)
+		{
+			*drops = line_drops;
+			found = 1;
+		}
+	}
+	fclose(f);
+	return found;
+}
+
+int
+kf_udp_listener_kernel_drops(const kf_udp_listener *l, uint64_t *drops)
+{
+	struct stat st;
+
+	if (fstat(l->fd, &st) != 0)
+		return -1;
+	if (drops_in_table("/proc/net/udp", (unsigned long) st.st_ino, drops) ||
+		drops_in_table("/proc/net/udp6", (unsigned long) st.st_ino, drops))
+		return 0;
+	return -1;
 }
 
 static kf_addr

@@ -14,8 +14,12 @@ typedef struct kf_udp_listener kf_udp_listener;
 
 typedef void (*kf_datagram_fn) (void *ctx, kf_addr source, const uint8_t *data, size_t len);
 
-/* Binds "A.B.C.D:PORT" or "[IPV6]:PORT".  The socket asks for a 32 MB receive buffer (best effort). */
-kf_udp_listener *kf_udp_listener_open(const char *address, kf_error *err);
+/* The receive buffer kflowd asks for unless --receive-buffer says otherwise. */
+#define KF_UDP_DEFAULT_RECEIVE_BUFFER (32u * 1024 * 1024)
+
+/* Binds "A.B.C.D:PORT" or "[IPV6]:PORT" and asks for a receive buffer of that many bytes (best
+ * effort: privileged, kflowd gets it whatever net.core.rmem_max says; otherwise at most rmem_max). */
+kf_udp_listener *kf_udp_listener_open(const char *address, uint32_t receive_buffer_bytes, kf_error *err);
 void		kf_udp_listener_close(kf_udp_listener *l);
 
 /*
@@ -30,5 +34,12 @@ int			kf_udp_listeners_poll(kf_udp_listener *const *ls, size_t n, int timeout_ms
 
 /* The port actually bound (useful with port 0). */
 uint16_t	kf_udp_listener_port(const kf_udp_listener *l);
+
+/* The receive buffer the kernel granted, in bytes (0 if unknown). */
+uint32_t	kf_udp_listener_receive_buffer(const kf_udp_listener *l);
+
+/* Datagrams the kernel dropped on this socket because its buffer was full (the "drops" column of
+ * /proc/net/udp or udp6).  0, or -1 when the kernel does not tell. */
+int			kf_udp_listener_kernel_drops(const kf_udp_listener *l, uint64_t *drops);
 
 #endif							/* KF_UDP_LISTENER_H */

@@ -182,4 +182,69 @@ patch16(test_buf *t, size_t off, uint64_t v)
 	t->b[off + 1] = (uint8_t) v;
 }
 
+/* ---- NetFlow v9 packets built byte by byte (shared by the packet and template tests) */
+
+/* NetFlow v9 header with the given source id; returns the buffer. */
+static inline void
+v9_header(test_buf *t, uint32_t unix_secs, uint32_t source_id)
+{
+	t->len = 0;
+	put16(t, 9);
+	put16(t, 1);
+	put32(t, 1000);				/* sysUptime */
+	put32(t, unix_secs);
+	put32(t, 1);				/* sequence */
+	put32(t, source_id);
+}
+
+/* Template 300: IPv4 src (8), IPv4 dst (12), bytes (1, 4 bytes), protocol (4, 1 byte). */
+static inline void
+v9_template_300_src_first(test_buf *t)
+{
+	size_t		start = t->len;
+
+	put16(t, 0);
+	put16(t, 0);
+	put16(t, 300);
+	put16(t, 4);
+	put16(t, 8); put16(t, 4);
+	put16(t, 12); put16(t, 4);
+	put16(t, 1); put16(t, 4);
+	put16(t, 4); put16(t, 1);
+	patch16(t, start + 2, t->len - start);
+}
+
+/* Template 300 of another exporter: IPv4 dst first, then src, packets (2) instead of bytes. */
+static inline void
+v9_template_300_dst_first(test_buf *t)
+{
+	size_t		start = t->len;
+
+	put16(t, 0);
+	put16(t, 0);
+	put16(t, 300);
+	put16(t, 4);
+	put16(t, 12); put16(t, 4);
+	put16(t, 8); put16(t, 4);
+	put16(t, 2); put16(t, 4);
+	put16(t, 4); put16(t, 1);
+	patch16(t, start + 2, t->len - start);
+}
+
+/* One data flowset 300 with one 13-byte record (3 bytes of padding to a 4-byte boundary). */
+static inline void
+v9_data_300(test_buf *t, uint32_t a, uint32_t b, uint32_t counter, uint8_t proto)
+{
+	size_t		start = t->len;
+
+	put16(t, 300);
+	put16(t, 0);
+	put32(t, a);
+	put32(t, b);
+	put32(t, counter);
+	put8(t, proto);
+	put8(t, 0); put8(t, 0); put8(t, 0);
+	patch16(t, start + 2, t->len - start);
+}
+
 #endif							/* KF_COLLECTOR_TEST_UTIL_H */
