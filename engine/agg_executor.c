@@ -5,9 +5,19 @@
  * the workers.  Each worker takes the next part from an atomic counter and runs the scan's block
  * pipeline on it -- zone maps, lazily decoded columns, predicate into a selection -- then computes
  * the selected rows' group keys and folds them into its own group table.  The cancel flag is
- * checked per block.  The last worker to finish merges the tables, applies HAVING, ORDER BY and
- * LIMIT and builds the result columns, then wakes kf_agg_wait; so the caller's thread only ever
- * waits, and reads the result.
+ * checked per block and per merged partition.  The caller's thread only ever waits, and reads the
+ * result.
+ *
+ * With several workers and packed keys of two words or more (GROUP BY two IPv4 addresses, an
+ * address and a port, ...), which can make hundreds of thousands of groups, each worker's table is
+ * split into AGG_PARTITIONS tables by hash bits (radix partitioning).  When every worker has
+ * scanned, the workers merge partition by partition in parallel -- partition p of every worker
+ * into that of the first -- and keep of each partition only the groups that can be output rows
+ * (HAVING, and the first LIMIT + OFFSET under ORDER BY).  The last one gathers those into one
+ * table, orders it, cuts to OFFSET/LIMIT and builds the result columns, then wakes kf_agg_wait.
+ * Other plans keep one table per worker, all merged into the first by one worker once all have
+ * scanned: one-word keys keep the direct array of small values (ports, protocols, tags), and a
+ * grand total has a single group.
  */
 #include "engine/aggregate.h"
 
@@ -20,6 +30,7 @@
 
 #include "engine/agg_keys.h"
 #include "engine/agg_merge.h"
+#include "engine/agg_order.h"
 #include "engine/agg_result.h"
 #include "engine/agg_update.h"
 #include "engine/device_names.h"
@@ -28,6 +39,8 @@
 #include "engine/zone_map.h"
 
 #define AGG_MAX_THREADS 64
+#define AGG_PARTITION_BITS 4
+#define AGG_PARTITIONS (1u << AGG_PARTITION_BITS)
 
 typedef struct agg_worker
 {
@@ -37,12 +50,17 @@ typedef struct agg_worker
 	block_columns columns;
 	pred_evaluator evaluator;
 	agg_block_strings strings;
-	agg_table	table;
+	agg_table  *tables;			/* kf_agg.npartitions, each over its share of the keys */
 	uint8_t    *mask;
 	uint32_t   *selection;
 	uint32_t   *all_rows;		/* 0, 1, 2, ...: the selection when every row passes */
 	uint64_t   *keys;			/* packed keys of a block's selected rows */
+	uint64_t   *hashes;			/* their hashes */
 	uint32_t   *groups;			/* their group numbers */
+	/* partitioned plans: the block's rows regrouped by partition */
+	uint32_t   *part_sel;
+	uint64_t   *part_keys;
+	uint64_t   *part_hashes;
 	kf_scan_stats stats;
 } agg_worker;
 
@@ -58,11 +76,19 @@ struct kf_agg
 
 	uint32_t	nworkers;
 	agg_worker *workers;
+	uint32_t	npartitions;	/* 1, or AGG_PARTITIONS */
+	atomic_uint next_partition; /* the next partition to merge */
+	atomic_uint_fast64_t groups;	/* after the merge, summed over partitions */
+	uint32_t  **candidates;		/* per partition: its groups that can be output rows */
+	uint32_t   *ncandidates;
+	agg_table	gathered;		/* partitioned plans: the candidates of all partitions */
 
 	bool		sync_ready;
 	pthread_mutex_t lock;
 	pthread_cond_t done_cond;
-	uint32_t	finished;		/* workers that left their part loop */
+	pthread_cond_t scanned_cond;
+	uint32_t	scanned;		/* workers that left their part loop */
+	uint32_t	finished;		/* workers that also left the partition merge */
 	bool		done;			/* the result (or the failure) is final */
 	bool		failed;
 	kf_error	failure;
@@ -129,6 +155,67 @@ filter_block(agg_worker *w, uint32_t nrows, const uint32_t **sel, kf_error *err)
 	return count;
 }
 
+/* Folds rows into the one table of an unpartitioned plan. */
+static int
+aggregate_unpartitioned(agg_worker *w, const uint32_t *sel, uint32_t n, kf_error *err)
+{
+	agg_table  *t = &w->tables[0];
+
+	if (t->key_words > 1)
+		agg_table_hash_keys(t, w->keys, n, w->hashes);
+	if (t->key_words > 0 && agg_table_find(t, w->keys, w->hashes, n, w->groups, err) != 0)
+		return -1;
+	return agg_update_block(t, &w->columns, &w->strings, sel, n, w->groups, err);
+}
+
+/*
+ * Regroups the rows by the partition of their key's hash (a counting sort that keeps the rows'
+ * order within a partition), then looks up and updates each partition's table with its rows.
+ */
+static int
+aggregate_partitioned(agg_worker *w, const uint32_t *sel, uint32_t n, kf_error *err)
+{
+	uint32_t	words = w->tables[0].key_words;
+	uint32_t	start[AGG_PARTITIONS + 1] = {0};
+	uint32_t	next[AGG_PARTITIONS];
+
+	agg_table_hash_keys(&w->tables[0], w->keys, n, w->hashes);
+	for (uint32_t k = 0; k < n; k++)
+		start[agg_partition_of(w->hashes[k], AGG_PARTITION_BITS) + 1]++;
+	for (uint32_t p = 0; p < AGG_PARTITIONS; p++)
+	{
+		start[p + 1] += start[p];
+		next[p] = start[p];
+	}
+	for (uint32_t k = 0; k < n; k++)
+	{
+		uint32_t	i = next[agg_partition_of(w->hashes[k], AGG_PARTITION_BITS)]++;
+
+		w->part_sel[i] = sel[k];
+		w->part_hashes[i] = w->hashes[k];
+		if (words == 2)			/* two IPv4 addresses, an address and a port: no memcpy call */
+		{
+			w->part_keys[(size_t) i * 2] = w->keys[(size_t) k * 2];
+			w->part_keys[(size_t) i * 2 + 1] = w->keys[(size_t) k * 2 + 1];
+		}
+		else
+			memcpy(&w->part_keys[(size_t) i * words], &w->keys[(size_t) k * words], sizeof(uint64_t) * words);
+	}
+	for (uint32_t p = 0; p < AGG_PARTITIONS; p++)
+	{
+		uint32_t	first = start[p],
+					count = start[p + 1] - first;
+
+		if (count > 0 &&
+			(agg_table_find(&w->tables[p], &w->part_keys[(size_t) first * words], &w->part_hashes[first], count,
+							&w->groups[first], err) != 0 ||
+			 agg_update_block(&w->tables[p], &w->columns, &w->strings, &w->part_sel[first], count, &w->groups[first],
+							  err) != 0))
+			return -1;
+	}
+	return 0;
+}
+
 static int
 aggregate_rows(agg_worker *w, const uint32_t *sel, uint32_t n, kf_error *err)
 {
@@ -136,10 +223,11 @@ aggregate_rows(agg_worker *w, const uint32_t *sel, uint32_t n, kf_error *err)
 
 	w->stats.rows_returned += n;
 	if (plan->key_words > 0 &&
-		(agg_keys_build(plan, &w->columns, &w->strings, sel, n, w->keys, err) != 0 ||
-		 agg_table_find(&w->table, w->keys, n, w->groups, err) != 0))
+		agg_keys_build(plan, &w->tables[0].layout, &w->columns, &w->strings, sel, n, w->keys, err) != 0)
 		return -1;
-	return agg_update_block(&w->table, &w->columns, &w->strings, sel, n, w->groups, err);
+	if (w->agg->npartitions > 1)
+		return aggregate_partitioned(w, sel, n, err);
+	return aggregate_unpartitioned(w, sel, n, err);
 }
 
 /* Runs block `block` of the open part through the pipeline; *candidate is set when not pruned. */
@@ -230,26 +318,92 @@ add_stats(kf_scan_stats *sum, const kf_scan_stats *s)
 	sum->rows_returned += s->rows_returned;
 }
 
-/* Merges the workers' tables into the first, orders and builds the result. */
+/*
+ * Merges partition p of every worker into that of the first worker and, when the plan is
+ * partitioned, lists the groups of it that can be output rows.
+ */
+static int
+merge_partition(kf_agg *agg, uint32_t p, kf_error *err)
+{
+	agg_table  *into = &agg->workers[0].tables[p];
+
+	for (uint32_t i = 1; i < agg->nworkers; i++)
+	{
+		if (atomic_load(&agg->cancel))
+			return 0;
+		if (agg_table_merge(into, &agg->workers[i].tables[p], err) != 0)
+			return -1;
+		agg_table_free(&agg->workers[i].tables[p]);
+	}
+	atomic_fetch_add(&agg->groups, into->ngroups);
+	if (agg->npartitions == 1)
+		return 0;
+	return agg_order_candidates(into, &agg->candidates[p], &agg->ncandidates[p], err);
+}
+
+/* Each worker merges the partitions it takes from the counter until none is left. */
+static void
+merge_partitions(kf_agg *agg)
+{
+	kf_error	err;
+
+	while (!atomic_load(&agg->cancel))
+	{
+		uint32_t	p = atomic_fetch_add(&agg->next_partition, 1);
+
+		if (p >= agg->npartitions)
+			return;
+		if (merge_partition(agg, p, &err) != 0)
+		{
+			record_failure(agg, &err);
+			return;
+		}
+	}
+}
+
+/* The candidates of every partition, in one table (each partition is freed once copied). */
+static int
+gather_candidates(kf_agg *agg, kf_error *err)
+{
+	agg_table  *total = &agg->gathered;
+	uint64_t	count = 0;
+
+	for (uint32_t p = 0; p < agg->npartitions; p++)
+		count += agg->ncandidates[p];
+	if (agg_table_init(total, &agg->plan, &agg->plan.memory, err) != 0 || agg_table_reserve(total, count, err) != 0)
+		return -1;
+	for (uint32_t p = 0; p < agg->npartitions; p++)
+	{
+		if (atomic_load(&agg->cancel))
+			return 0;
+		if (agg_table_merge_some(total, &agg->workers[0].tables[p], agg->candidates[p], agg->ncandidates[p],
+								 err) != 0)
+			return -1;
+		agg_table_free(&agg->workers[0].tables[p]);
+	}
+	return 0;
+}
+
+/* After the merge: orders the groups, cuts to OFFSET/LIMIT and builds the result. */
 static int
 finalize(kf_agg *agg, kf_error *err)
 {
-	agg_table  *total = &agg->workers[0].table;
+	agg_table  *total = &agg->workers[0].tables[0];
 	uint32_t   *rows = NULL;
 	uint32_t	nrows;
 
 	agg->stats.scan.parts_listed = agg->parts.count;
 	for (uint32_t i = 0; i < agg->nworkers; i++)
 		add_stats(&agg->stats.scan, &agg->workers[i].stats);
-	for (uint32_t i = 1; i < agg->nworkers; i++)
+	agg->stats.groups = atomic_load(&agg->groups);
+	if (agg->npartitions > 1)
 	{
-		if (atomic_load(&agg->cancel))
-			return 0;
-		if (agg_table_merge(total, &agg->workers[i].table, err) != 0)
+		if (gather_candidates(agg, err) != 0)
 			return -1;
-		agg_table_free(&agg->workers[i].table);
+		total = &agg->gathered;
 	}
-	agg->stats.groups = total->ngroups;
+	if (atomic_load(&agg->cancel))
+		return 0;
 	if (agg_order_rows(total, &rows, &nrows, err) != 0)
 		return -1;
 	int			rc = agg_result_build(&agg->result, total, rows, nrows, err);
@@ -258,6 +412,18 @@ finalize(kf_agg *agg, kf_error *err)
 	agg->stats.rows_out = nrows;
 	agg->stats.peak_memory = atomic_load(&agg->plan.memory.peak);
 	return rc;
+}
+
+/* Waits until every worker has left its part loop, so that all tables are complete. */
+static void
+wait_all_scanned(kf_agg *agg)
+{
+	pthread_mutex_lock(&agg->lock);
+	if (++agg->scanned == agg->nworkers)
+		pthread_cond_broadcast(&agg->scanned_cond);
+	while (agg->scanned < agg->nworkers)
+		pthread_cond_wait(&agg->scanned_cond, &agg->lock);
+	pthread_mutex_unlock(&agg->lock);
 }
 
 /* Called by each worker as it stops; the last one finalizes and wakes the caller. */
@@ -300,6 +466,8 @@ worker_main(void *arg)
 			break;
 		}
 	}
+	wait_all_scanned(agg);
+	merge_partitions(agg);
 	worker_finished(agg);
 	return NULL;
 }
@@ -340,16 +508,29 @@ init_worker(kf_agg *agg, agg_worker *w, kf_error *err)
 	w->agg = agg;
 	w->strings.ids = &agg->plan.strings;
 	w->columns.device_dict = &agg->devices.dict;
-	if (pred_evaluator_init(&w->evaluator, agg->where, err) != 0 ||
-		agg_table_init(&w->table, &agg->plan, &agg->plan.memory, err) != 0)
+	if (pred_evaluator_init(&w->evaluator, agg->where, err) != 0)
 		return -1;
+	if ((w->tables = calloc(agg->npartitions, sizeof(agg_table))) == NULL)
+		return kf_error_set(err, "out of memory for aggregation buffers");
+	for (uint32_t p = 0; p < agg->npartitions; p++)
+		if (agg_table_init(&w->tables[p], &agg->plan, &agg->plan.memory, err) != 0)
+			return -1;
 	w->mask = malloc(KF_BLOCK_MAX_ROWS);
 	w->selection = malloc(sizeof(uint32_t) * KF_BLOCK_MAX_ROWS);
 	w->all_rows = malloc(sizeof(uint32_t) * KF_BLOCK_MAX_ROWS);
 	w->keys = malloc(sizeof(uint64_t) * key_words * KF_BLOCK_MAX_ROWS);
+	w->hashes = malloc(sizeof(uint64_t) * KF_BLOCK_MAX_ROWS);
 	w->groups = calloc(KF_BLOCK_MAX_ROWS, sizeof(uint32_t));	/* stays all 0 for a grand total */
-	if (!w->mask || !w->selection || !w->all_rows || !w->keys || !w->groups)
+	if (!w->mask || !w->selection || !w->all_rows || !w->keys || !w->hashes || !w->groups)
 		return kf_error_set(err, "out of memory for aggregation buffers");
+	if (agg->npartitions > 1)
+	{
+		w->part_sel = malloc(sizeof(uint32_t) * KF_BLOCK_MAX_ROWS);
+		w->part_keys = malloc(sizeof(uint64_t) * key_words * KF_BLOCK_MAX_ROWS);
+		w->part_hashes = malloc(sizeof(uint64_t) * KF_BLOCK_MAX_ROWS);
+		if (!w->part_sel || !w->part_keys || !w->part_hashes)
+			return kf_error_set(err, "out of memory for aggregation buffers");
+	}
 	for (uint32_t i = 0; i < KF_BLOCK_MAX_ROWS; i++)
 		w->all_rows[i] = i;
 	return 0;
@@ -367,6 +548,12 @@ init_sync(kf_agg *agg, kf_error *err)
 
 	if (ok && pthread_cond_init(&agg->done_cond, &attr) != 0)
 	{
+		pthread_mutex_destroy(&agg->lock);
+		ok = false;
+	}
+	if (ok && pthread_cond_init(&agg->scanned_cond, NULL) != 0)
+	{
+		pthread_cond_destroy(&agg->done_cond);
 		pthread_mutex_destroy(&agg->lock);
 		ok = false;
 	}
@@ -393,6 +580,14 @@ prepare(kf_agg *agg, const kf_agg_spec *spec, kf_error *err)
 	if ((agg->workers = calloc(n, sizeof(agg_worker))) == NULL)
 		return kf_error_set(err, "out of memory for aggregation workers");
 	agg->nworkers = n;
+	agg_key_layout layout;
+
+	agg_key_layout_build(&agg->plan, &layout);
+	agg->npartitions = n > 1 && layout.words >= 2 ? AGG_PARTITIONS : 1;
+	agg->candidates = calloc(agg->npartitions, sizeof(uint32_t *));
+	agg->ncandidates = calloc(agg->npartitions, sizeof(uint32_t));
+	if (agg->candidates == NULL || agg->ncandidates == NULL)
+		return kf_error_set(err, "out of memory for aggregation workers");
 	agg->stats.threads_used = n;
 	for (uint32_t i = 0; i < n; i++)
 	{
@@ -489,17 +684,23 @@ kf_agg_get_stats(const kf_agg *agg)
 }
 
 static void
-free_worker(agg_worker *w)
+free_worker(kf_agg *agg, agg_worker *w)
 {
 	block_columns_free(&w->columns);
 	pred_evaluator_free(&w->evaluator);
 	agg_block_strings_free(&w->strings);
-	agg_table_free(&w->table);
+	for (uint32_t p = 0; w->tables && p < agg->npartitions; p++)
+		agg_table_free(&w->tables[p]);
+	free(w->tables);
 	free(w->mask);
 	free(w->selection);
 	free(w->all_rows);
 	free(w->keys);
+	free(w->hashes);
 	free(w->groups);
+	free(w->part_sel);
+	free(w->part_keys);
+	free(w->part_hashes);
 }
 
 void
@@ -512,8 +713,13 @@ kf_agg_end(kf_agg *agg)
 		if (agg->workers[i].started)
 			pthread_join(agg->workers[i].thread, NULL);
 	for (uint32_t i = 0; agg->workers && i < agg->stats.threads_used; i++)
-		free_worker(&agg->workers[i]);
+		free_worker(agg, &agg->workers[i]);
 	free(agg->workers);
+	for (uint32_t p = 0; agg->candidates && p < agg->npartitions; p++)
+		free(agg->candidates[p]);
+	free(agg->candidates);
+	free(agg->ncandidates);
+	agg_table_free(&agg->gathered);
 	agg_result_free(&agg->result);
 	device_names_free(&agg->devices);
 	kf_part_list_free(&agg->parts);
@@ -522,6 +728,7 @@ kf_agg_end(kf_agg *agg)
 	{
 		pthread_mutex_destroy(&agg->lock);
 		pthread_cond_destroy(&agg->done_cond);
+		pthread_cond_destroy(&agg->scanned_cond);
 	}
 	agg_plan_free(&agg->plan);
 	free(agg);

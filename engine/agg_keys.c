@@ -59,13 +59,23 @@ int_keys(const agg_key_plan *k, uint32_t stride, block_columns *bc, const uint32
 }
 
 static int
-addr_keys(const agg_key_plan *k, uint32_t stride, block_columns *bc, const uint32_t *sel, uint32_t n,
+addr_keys(const agg_key_plan *k, bool v4_word, uint32_t stride, block_columns *bc, const uint32_t *sel, uint32_t n,
 		  uint64_t *out, kf_error *err)
 {
 	const kf_addr *a = block_addrs(bc, k->key.col, err);
 
 	if (a == NULL)
 		return -1;
+	if (v4_word)
+	{
+		for (uint32_t r = 0; r < n; r++)
+		{
+			kf_addr		v = a[sel[r]];
+
+			out[(size_t) r * stride] = kf_addr_is_v4(v) ? (uint32_t) (v.lo & k->prefix_mask.lo) : AGG_V4_NULL_WORD;
+		}
+		return 0;
+	}
 	for (uint32_t r = 0; r < n; r++)
 	{
 		kf_addr		v = a[sel[r]];
@@ -97,22 +107,40 @@ str_keys(const agg_key_plan *k, uint32_t stride, block_columns *bc, agg_block_st
 	return 0;
 }
 
+void
+agg_key_layout_build(const agg_plan *plan, agg_key_layout *layout)
+{
+	uint32_t	word = 0;
+
+	for (uint32_t i = 0; i < plan->nkeys; i++)
+	{
+		const agg_key_plan *k = &plan->keys[i];
+
+		/* an IPv4 prefix of /0../31 bits would cut into the IPv4-mapped marker */
+		layout->v4_word[i] = k->kind == KF_V_ADDR && k->nullable &&
+			(k->key.kind != KF_KEY_ADDR_PREFIX || k->key.prefix_len >= 96);
+		layout->word[i] = word;
+		word += k->kind == KF_V_ADDR && !layout->v4_word[i] ? 2 : 1;
+	}
+	layout->words = word;
+}
+
 int
-agg_keys_build(const agg_plan *plan, block_columns *bc, agg_block_strings *bs, const uint32_t *sel, uint32_t n,
-			   uint64_t *out, kf_error *err)
+agg_keys_build(const agg_plan *plan, const agg_key_layout *layout, block_columns *bc, agg_block_strings *bs,
+			   const uint32_t *sel, uint32_t n, uint64_t *out, kf_error *err)
 {
 	for (uint32_t i = 0; i < plan->nkeys; i++)
 	{
 		const agg_key_plan *k = &plan->keys[i];
-		uint64_t   *dst = out + k->word;
+		uint64_t   *dst = out + layout->word[i];
 		int			rc;
 
 		if (k->kind == KF_V_INT)
-			rc = int_keys(k, plan->key_words, bc, sel, n, dst, err);
+			rc = int_keys(k, layout->words, bc, sel, n, dst, err);
 		else if (k->kind == KF_V_ADDR)
-			rc = addr_keys(k, plan->key_words, bc, sel, n, dst, err);
+			rc = addr_keys(k, layout->v4_word[i], layout->words, bc, sel, n, dst, err);
 		else
-			rc = str_keys(k, plan->key_words, bc, bs, sel, n, dst, err);
+			rc = str_keys(k, layout->words, bc, bs, sel, n, dst, err);
 		if (rc != 0)
 			return -1;
 	}

@@ -13,17 +13,15 @@ static agg_value
 key_value(const agg_table *t, uint32_t index, uint32_t group)
 {
 	const agg_key_plan *k = &t->plan->keys[index];
-	const uint64_t *w = &t->keys[(size_t) group * t->key_words + k->word];
+	const uint64_t *key = &t->keys[(size_t) group * t->key_words];
 	agg_value	v = {.kind = k->kind};
 
 	if (k->kind == KF_V_INT)
-		v.i = (int64_t) w[0];
+		v.i = (int64_t) key[t->layout.word[index]];
 	else if (k->kind == KF_V_STR)
-		v.str = agg_string_get(&t->plan->strings, w[0]);
-	else if (k->nullable && w[0] == AGG_NULL_WORD && w[1] == AGG_NULL_WORD)
-		v.null = true;
+		v.str = agg_string_get(&t->plan->strings, key[t->layout.word[index]]);
 	else
-		v.addr = (kf_addr) {w[0], w[1]};
+		v.null = !agg_key_addr(t->plan, &t->layout, index, key, &v.addr);
 	return v;
 }
 
@@ -133,6 +131,41 @@ passes_having(const agg_table *t, uint32_t group)
 
 /* ------------------------------------------------------------------ ORDER BY */
 
+/*
+ * Compares groups a and b on a COUNT(*), COUNT or SUM output straight from the state arrays (the
+ * usual ORDER BY of a top-N), without building agg_values.  These are never NULL in a table with
+ * keys, where every group has rows; *done is false for other outputs, which take the general path.
+ */
+static inline int
+counter_cmp(const agg_table *t, const kf_order_item *item, uint32_t a, uint32_t b, bool *done)
+{
+	*done = item->ref.is_agg && t->key_words > 0;
+	if (!*done)
+		return 0;
+	const agg_states *s = &t->states[item->ref.index];
+	int			c;
+
+	switch (t->plan->aggs[item->ref.index].func)
+	{
+		case KF_AGG_COUNT_STAR:
+		case KF_AGG_COUNT:
+			c = (s->counts[a] > s->counts[b]) - (s->counts[a] < s->counts[b]);
+			break;
+		case KF_AGG_SUM:
+			{
+				__int128	x = agg_sum_of(s, a),
+							y = agg_sum_of(s, b);
+
+				c = (x > y) - (x < y);
+				break;
+			}
+		default:
+			*done = false;
+			return 0;
+	}
+	return item->descending ? -c : c;
+}
+
 /* <0 when group a comes before group b in the requested order. */
 static int
 order_cmp(const void *pa, const void *pb, void *context)
@@ -144,6 +177,15 @@ order_cmp(const void *pa, const void *pb, void *context)
 	for (uint32_t o = 0; o < t->plan->norder; o++)
 	{
 		const kf_order_item *item = &t->plan->order[o];
+		bool		done;
+		int			fast = counter_cmp(t, item, a, b, &done);
+
+		if (done)
+		{
+			if (fast != 0)
+				return fast;
+			continue;
+		}
 		agg_value	va = agg_output_value(t, item->ref, a);
 		agg_value	vb = agg_output_value(t, item->ref, b);
 
@@ -226,8 +268,16 @@ top_n(uint32_t *candidates, size_t n, size_t keep, const agg_table *t)
 	return size;
 }
 
-int
-agg_order_rows(const agg_table *t, uint32_t **rows, uint32_t *nrows, kf_error *err)
+/* How many groups from the start of the order matter: LIMIT + OFFSET, or all (UINT64_MAX). */
+static uint64_t
+wanted_groups(const agg_plan *plan)
+{
+	return plan->has_limit && plan->limit <= UINT64_MAX - plan->offset ? plan->limit + plan->offset : UINT64_MAX;
+}
+
+/* The groups of t that pass HAVING and, with ORDER BY and LIMIT, are among the first wanted; in no order. */
+static int
+candidates(const agg_table *t, uint32_t **list_out, size_t *n_out, kf_error *err)
 {
 	const agg_plan *plan = t->plan;
 	uint32_t   *list = malloc(sizeof(uint32_t) * ((size_t) t->ngroups + 1));
@@ -238,10 +288,35 @@ agg_order_rows(const agg_table *t, uint32_t **rows, uint32_t *nrows, kf_error *e
 	for (uint32_t g = 0; g < t->ngroups; g++)
 		if (passes_having(t, g))
 			list[n++] = g;
-	uint64_t	wanted = plan->has_limit && plan->limit <= UINT64_MAX - plan->offset ? plan->limit + plan->offset : UINT64_MAX;
+	uint64_t	wanted = wanted_groups(plan);
 
 	if (plan->norder > 0 && wanted < n)
 		n = top_n(list, n, (size_t) wanted, t);
+	*list_out = list;
+	*n_out = n;
+	return 0;
+}
+
+int
+agg_order_candidates(const agg_table *t, uint32_t **groups, uint32_t *ngroups, kf_error *err)
+{
+	size_t		n;
+
+	if (candidates(t, groups, &n, err) != 0)
+		return -1;
+	*ngroups = (uint32_t) n;
+	return 0;
+}
+
+int
+agg_order_rows(const agg_table *t, uint32_t **rows, uint32_t *nrows, kf_error *err)
+{
+	const agg_plan *plan = t->plan;
+	uint32_t   *list;
+	size_t		n;
+
+	if (candidates(t, &list, &n, err) != 0)
+		return -1;
 	if (plan->norder > 0)
 		qsort_r(list, n, sizeof(uint32_t), order_cmp, (void *) t);
 	size_t		first = plan->offset < n ? (size_t) plan->offset : n;

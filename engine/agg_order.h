@@ -26,4 +26,11 @@ agg_value	agg_output_value(const agg_table *t, kf_output_ref ref, uint32_t group
  */
 int			agg_order_rows(const agg_table *t, uint32_t **rows, uint32_t *nrows, kf_error *err);
 
+/*
+ * *groups = malloc'd numbers of the groups of t that can be output rows, in no order: those that
+ * pass HAVING, and with ORDER BY and LIMIT only the first LIMIT + OFFSET of them.  Applied to each
+ * partition of the groups, the union holds every output row; agg_order_rows then orders it.
+ */
+int			agg_order_candidates(const agg_table *t, uint32_t **groups, uint32_t *ngroups, kf_error *err);
+
 #endif							/* KF_AGG_ORDER_H */

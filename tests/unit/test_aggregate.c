@@ -958,6 +958,50 @@ test_having_order_limit(void)
 		check_spec(&specs[i]);
 }
 
+/*
+ * The table layouts and the partitioned merge (agg_keys.h, agg_executor.c): nullable IPv4 keys in
+ * one word (plain, /n prefixes; a prefix of fewer than 96 bits keeps two), two-word keys whose
+ * tables are split into partitions on two threads and merged partition by partition (with and
+ * without a top-N, HAVING and OFFSET), and distinct sets that start narrow and widen for IPv6.
+ */
+static void
+test_layouts_and_partitions(void)
+{
+	static const test_spec specs[] = {
+		{.name = "keys ipv4_src_addr, ipv4_dst_addr ORDER BY sum DESC LIMIT 50", .nkeys = 2,
+		 .keys = {KEY(KF_E_IPV4_SRC_ADDR), KEY(KF_E_IPV4_DST_ADDR)}, .naggs = 1,
+		 .aggs = {AGG(KF_AGG_SUM, KF_E_BOTH_BYTES)}, .norder = 1, .order = {{AREF(0), true, true}},
+		 .has_limit = true, .limit = 50},
+		{.name = "keys ipv4_src_addr, ipv4_dst_addr, all groups", .nkeys = 2,
+		 .keys = {KEY(KF_E_IPV4_SRC_ADDR), KEY(KF_E_IPV4_DST_ADDR)}, .naggs = 3,
+		 .aggs = {AGG(KF_AGG_COUNT_STAR, 0), AGG(KF_AGG_MIN, KF_E_IN_BYTES), AGG(KF_AGG_MAX, KF_E_DST_FLOW_TAGS)}},
+		{.name = "keys ipv4_dst_addr, ipv4_next_hop HAVING count(*) > 1 ORDER BY count, keys LIMIT 9 OFFSET 4",
+		 .nkeys = 2, .keys = {KEY(KF_E_IPV4_DST_ADDR), KEY(KF_E_IPV4_NEXT_HOP)}, .naggs = 1,
+		 .aggs = {AGG(KF_AGG_COUNT_STAR, 0)}, .nhaving = 1, .having = {{AREF(0), KF_OP_GT, 1}}, .norder = 3,
+		 .order = {{AREF(0), true, false}, {KREF(0), false, true}, {KREF(1), true, false}}, .has_limit = true,
+		 .limit = 9, .offset = 4},
+		{.name = "key prefix(ipv4_src_addr, 80) (two words)", .nkeys = 1, .keys = {PREFIX(KF_E_IPV4_SRC_ADDR, 80)},
+		 .naggs = 1, .aggs = {AGG(KF_AGG_COUNT_STAR, 0)}},
+		{.name = "keys prefix(ipv4_src_addr, 100), prefix(ipv4_dst_addr, 96) ORDER BY keys DESC NULLS FIRST",
+		 .nkeys = 2, .keys = {PREFIX(KF_E_IPV4_SRC_ADDR, 100), PREFIX(KF_E_IPV4_DST_ADDR, 96)}, .naggs = 1,
+		 .aggs = {AGG(KF_AGG_SUM, KF_E_IN_PKTS)}, .norder = 2, .order = {{KREF(0), true, true}, {KREF(1), true, true}}},
+		{.name = "keys protocol, l4_src_port: distinct sets narrow and wide", .nkeys = 2,
+		 .keys = {KEY(KF_E_PROTOCOL), KEY(KF_E_L4_SRC_PORT)}, .naggs = 3,
+		 .aggs = {AGG(KF_AGG_COUNT_DISTINCT, KF_E_INET_SRC_ADDR), AGG(KF_AGG_COUNT_DISTINCT, KF_E_IPV4_DST_ADDR),
+		 AGG(KF_AGG_COUNT_DISTINCT, KF_E_CTIMESTAMP)}},
+		{.name = "grand total: distinct inet_dst_addr, ipv4_src_addr, in_bytes", .naggs = 3,
+		 .aggs = {AGG(KF_AGG_COUNT_DISTINCT, KF_E_INET_DST_ADDR), AGG(KF_AGG_COUNT_DISTINCT, KF_E_IPV4_SRC_ADDR),
+		 AGG(KF_AGG_COUNT_DISTINCT, KF_E_IN_BYTES)}},
+		{.name = "keys inet_src_addr, ctimestamp ORDER BY ctimestamp, addr LIMIT 1000 OFFSET 20000", .nkeys = 2,
+		 .keys = {KEY(KF_E_INET_SRC_ADDR), KEY(KF_E_CTIMESTAMP)}, .naggs = 1, .aggs = {AGG(KF_AGG_COUNT_STAR, 0)},
+		 .norder = 2, .order = {{KREF(1), false, false}, {KREF(0), false, false}}, .has_limit = true, .limit = 1000,
+		 .offset = 20000},
+	};
+
+	for (size_t i = 0; i < sizeof(specs) / sizeof(specs[0]); i++)
+		check_spec(&specs[i]);
+}
+
 /* ------------------------------------------------------------------ errors, cancel, format */
 
 static void
@@ -1656,6 +1700,7 @@ main(void)
 	test_key_kinds();
 	test_aggregates();
 	test_having_order_limit();
+	test_layouts_and_partitions();
 	test_grand_total_values();
 	test_memory_limit();
 	test_cancel();
