@@ -151,6 +151,9 @@ filter_block(agg_worker *w, uint32_t nrows, const uint32_t **sel, kf_error *err)
 	{
 		build_selection(w->mask, nrows, w->selection);
 		*sel = w->selection;
+		/* aggregation reads the block's columns through sel only: decode just those rows when few */
+		if ((uint64_t) count * 8 <= nrows)
+			kf_part_restrict_rows(w->columns.reader, w->columns.block, w->selection, (uint32_t) count);
 	}
 	return count;
 }

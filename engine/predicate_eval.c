@@ -6,8 +6,15 @@
  * columns) once no row is left, OR widens it and stops once every row is in.  STR leaves are
  * evaluated once per dictionary entry into a lookup table, then by one table lookup per row.
  * After compilation a leaf over a NULL (a non-IPv4 address in an ipv4_* view) is plain false.
+ *
+ * Decoding dominates, so the evaluator avoids it where it can: a comparison on a stored INT column
+ * runs on the packed values (kf_part_match_int) instead of a decoded int64 array; once an AND has
+ * few rows left, the next INT comparison or string leaf looks at those rows only; and the root
+ * AND's INT/ADDR conjuncts are taken most selective first, as measured on the blocks so far.
  */
 #include "engine/predicate_eval.h"
+
+#include "engine/logical_columns.h"
 
 /*
  * The per-row loops here are written to be vectorized.  GCC's -O2 cost model ("very cheap") only
@@ -24,6 +31,13 @@
 /* IN lists up to this long are tested by one equality pass per value, longer ones by binary search. */
 #define SHORT_IN_LIST 16
 
+/*
+ * A later conjunct of an AND is evaluated on the surviving rows only (random access into the packed
+ * stream instead of decoding the block) when at most 1/SPARSE_DIVISOR of the block survives; the
+ * same threshold as the scan's late materialisation (scan_executor.c says why).
+ */
+#define SPARSE_DIVISOR 8
+
 int
 pred_evaluator_init(pred_evaluator *ev, const cpred *root, kf_error *err)
 {
@@ -31,8 +45,14 @@ pred_evaluator_init(pred_evaluator *ev, const cpred *root, kf_error *err)
 	ev->root = root;
 	ev->depth = pred_depth(root);
 	if ((ev->scratch = calloc(ev->depth, sizeof(uint8_t *))) == NULL ||
-		(ev->proven = calloc(pred_conjunct_count(root), 1)) == NULL)
+		(ev->proven = calloc(pred_conjunct_count(root), 1)) == NULL ||
+		(ev->selection = malloc(KF_BLOCK_MAX_ROWS * sizeof(uint32_t))) == NULL ||
+		(ev->order = malloc(pred_conjunct_count(root) * sizeof(uint32_t))) == NULL ||
+		(ev->rows_given = calloc(pred_conjunct_count(root), sizeof(uint64_t))) == NULL ||
+		(ev->rows_kept = calloc(pred_conjunct_count(root), sizeof(uint64_t))) == NULL)
 		return kf_error_set(err, "out of memory for predicate evaluation");
+	for (uint32_t c = 0; c < pred_conjunct_count(root); c++)
+		ev->order[c] = c;
 	for (uint32_t i = 0; i < ev->depth; i++)
 		if ((ev->scratch[i] = malloc(KF_BLOCK_MAX_ROWS)) == NULL)
 			return kf_error_set(err, "out of memory for predicate evaluation");
@@ -48,17 +68,11 @@ pred_evaluator_free(pred_evaluator *ev)
 	free(ev->scratch);
 	free(ev->lut);
 	free(ev->proven);
+	free(ev->selection);
+	free(ev->order);
+	free(ev->rows_given);
+	free(ev->rows_kept);
 	memset(ev, 0, sizeof(*ev));
-}
-
-static bool
-any_set(const uint8_t *mask, uint32_t n)
-{
-	uint8_t		acc = 0;
-
-	for (uint32_t i = 0; i < n; i++)
-		acc |= mask[i];
-	return acc != 0;
 }
 
 static bool
@@ -169,9 +183,76 @@ eval_int_in(const cpred *p, const int64_t *v, uint32_t n, uint8_t *out)
 		invert(out, n);
 }
 
+/*
+ * The stored column a comparison can be tested on without decoding it, with the comparison as the
+ * range [*lo, *hi] (*negate: the rows outside it); false when the leaf needs the decoded values: a
+ * derived column, an IN list, or a column this block already decoded (then reading it is free).
+ */
+static bool
+int_leaf_as_range(const cpred *p, const block_columns *bc, kf_column_id *col, int64_t *lo, int64_t *hi,
+				  bool *negate)
+{
+	const ecol_source *src = ecol_source_of(p->col);
+
+	if (p->type != KF_P_INT_CMP || src->how != ECOL_STORED || bc->stored_stamp[src->stored[0]] == bc->generation)
+		return false;
+	*col = src->stored[0];
+	*lo = INT64_MIN;
+	*hi = INT64_MAX;
+	*negate = p->op == KF_OP_NE;
+	switch (p->op)
+	{
+		case KF_OP_EQ:
+		case KF_OP_NE:
+			*lo = *hi = p->ival;
+			break;
+		case KF_OP_LT:
+			/* x < INT64_MIN holds for no x: the empty range [1, 0] */
+			*lo = p->ival == INT64_MIN ? 1 : INT64_MIN;
+			*hi = p->ival == INT64_MIN ? 0 : p->ival - 1;
+			break;
+		case KF_OP_LE:
+			*hi = p->ival;
+			break;
+		case KF_OP_GT:
+			*lo = p->ival == INT64_MAX ? 1 : p->ival + 1;
+			*hi = p->ival == INT64_MAX ? 0 : INT64_MAX;
+			break;
+		case KF_OP_GE:
+			*lo = p->ival;
+			break;
+	}
+	return true;
+}
+
+/*
+ * Tests a comparison on a stored column on the packed values: over rows sel[0..count) when sel is
+ * given (out[] of other rows is left alone), else over the whole block.
+ */
+static int
+eval_int_range(const block_columns *bc, kf_column_id col, int64_t lo, int64_t hi, bool negate,
+			   const uint32_t *sel, uint32_t count, uint8_t *out, kf_error *err)
+{
+	if (kf_part_match_int(bc->reader, bc->block, col, lo, hi, sel, count, out, err) != 0)
+		return -1;
+	if (negate && sel == NULL)
+		invert(out, bc->nrows);
+	for (uint32_t k = 0; negate && sel != NULL && k < count; k++)
+		out[sel[k]] ^= 1;
+	return 0;
+}
+
 static int
 eval_int_leaf(const cpred *p, block_columns *bc, uint8_t *out, kf_error *err)
 {
+	kf_column_id col;
+	int64_t		lo,
+				hi;
+	bool		negate;
+
+	if (int_leaf_as_range(p, bc, &col, &lo, &hi, &negate))
+		return eval_int_range(bc, col, lo, hi, negate, NULL, 0, out, err);
+
 	const int64_t *v = block_ints(bc, p->col, err);
 
 	if (v == NULL)
@@ -354,10 +435,13 @@ str_leaf_matches(const cpred *p, const char *s, size_t len)
 	}
 }
 
-/* Evaluates the leaf once per dictionary entry, then looks each row's code up. */
+/*
+ * Evaluates the leaf once per dictionary entry, then looks each row's code up: every row, or only
+ * rows sel[0..count) when sel is given (out[] of other rows is left alone).
+ */
 static int
-eval_str_leaf(pred_evaluator *ev, const cpred *p, block_columns *bc, uint8_t *out, bool top_level,
-			  kf_error *err)
+eval_str_leaf(pred_evaluator *ev, const cpred *p, block_columns *bc, const uint32_t *sel, uint32_t count,
+			  uint8_t *out, bool top_level, kf_error *err)
 {
 	const kf_dict *dict;
 	const uint32_t *codes = block_codes(bc, p->col, &dict, err);
@@ -381,13 +465,15 @@ eval_str_leaf(pred_evaluator *ev, const cpred *p, block_columns *bc, uint8_t *ou
 		any |= ev->lut[k];
 	}
 	if (!any)
-	{
-		memset(out, 0, bc->nrows);
 		ev->ruled_out_by_dict |= top_level;
-		return 0;
-	}
-	for (uint32_t i = 0; i < bc->nrows; i++)
-		out[i] = ev->lut[codes[i]];
+	if (sel != NULL)
+		for (uint32_t k = 0; k < count; k++)
+			out[sel[k]] = ev->lut[codes[sel[k]]];
+	else if (!any)
+		memset(out, 0, bc->nrows);
+	else
+		for (uint32_t i = 0; i < bc->nrows; i++)
+			out[i] = ev->lut[codes[i]];
 	return 0;
 }
 
@@ -396,42 +482,160 @@ eval_str_leaf(pred_evaluator *ev, const cpred *p, block_columns *bc, uint8_t *ou
 static int	eval_node(pred_evaluator *ev, const cpred *p, block_columns *bc, uint8_t *out, uint32_t level,
 					  bool top_level, kf_error *err);
 
-/* AND narrows out child by child, OR widens it; both stop as soon as the answer is settled. */
+static uint32_t
+count_set(const uint8_t *mask, uint32_t n)
+{
+	uint32_t	count = 0;
+
+	for (uint32_t i = 0; i < n; i++)
+		count += mask[i];
+	return count;
+}
+
+/*
+ * ANDs conjunct p into out when few rows are left, testing only those rows: a comparison on a
+ * stored column by random access into its packed values, a string leaf by dictionary lookups of
+ * those rows.  Returns 1 when done, 0 when p needs the whole block, -1 on error.
+ */
+static int
+and_sparse(pred_evaluator *ev, const cpred *p, block_columns *bc, uint8_t *out, uint32_t count, bool top_level,
+		   kf_error *err)
+{
+	kf_column_id col;
+	int64_t		lo,
+				hi;
+	bool		negate;
+	bool		is_str = p->type == KF_P_STR_CMP || p->type == KF_P_STR_IN || p->type == KF_P_STR_LIKE ||
+		p->type == KF_P_STR_ILIKE;
+	bool		is_range = !is_str && int_leaf_as_range(p, bc, &col, &lo, &hi, &negate);
+
+	if (!is_str && !is_range)
+		return 0;
+
+	uint32_t	k = 0;
+
+	for (uint32_t i = 0; i < bc->nrows; i++)
+	{
+		ev->selection[k] = i;
+		k += out[i];
+	}
+	if (is_str)
+		return eval_str_leaf(ev, p, bc, ev->selection, count, out, top_level, err) == 0 ? 1 : -1;
+	return eval_int_range(bc, col, lo, hi, negate, ev->selection, count, out, err) == 0 ? 1 : -1;
+}
+
+/*
+ * AND narrows out child by child, OR widens it; both stop as soon as the answer is settled.  Once
+ * an AND has few rows left, the next children are tested on those rows only (and_sparse).  The
+ * root AND takes its children in ev->order and counts, per child, the rows it was given and kept.
+ */
 static int
 eval_junction(pred_evaluator *ev, const cpred *p, block_columns *bc, uint8_t *out, uint32_t level,
 			  bool top_level, kf_error *err)
 {
 	bool		is_and = p->type == KF_P_AND;
+	bool		is_root = p == ev->root && is_and;
 	uint8_t    *tmp = ev->scratch[level];
 	uint32_t	n = bc->nrows;
-	const uint8_t *proven = (p == ev->root && is_and) ? ev->proven : NULL;
-	uint32_t	first = 0;
+	uint32_t	rows_in = n;	/* AND: rows still selected before the next child */
+	bool		started = false;
 
-	while (proven && first < p->nchildren && proven[first])
-		first++;
-	if (first == p->nchildren)
+	for (uint32_t j = 0; j < p->nchildren; j++)
 	{
-		memset(out, 1, n);
-		return 0;
-	}
-	if (eval_node(ev, p->children[first], bc, out, level + 1, top_level && is_and, err) != 0)
-		return -1;
-	for (uint32_t c = first + 1; c < p->nchildren; c++)
-	{
-		if (proven && proven[c])
+		uint32_t	c = is_root ? ev->order[j] : j;
+		const cpred *child = p->children[c];
+		int			done = 0;
+
+		if (is_root && ev->proven[c])
 			continue;
-		if (is_and ? !any_set(out, n) : all_set(out, n))
-			break;
-		if (eval_node(ev, p->children[c], bc, tmp, level + 1, top_level && is_and, err) != 0)
-			return -1;
-		if (is_and)
-			for (uint32_t i = 0; i < n; i++)
-				out[i] &= tmp[i];
+		if (!started)
+		{
+			if (eval_node(ev, child, bc, out, level + 1, top_level && is_and, err) != 0)
+				return -1;
+			started = true;
+		}
+		else if (is_and)
+		{
+			if (rows_in == 0)
+				break;
+			if ((uint64_t) rows_in * SPARSE_DIVISOR <= n &&
+				(done = and_sparse(ev, child, bc, out, rows_in, top_level, err)) < 0)
+				return -1;
+			if (!done)
+			{
+				if (eval_node(ev, child, bc, tmp, level + 1, top_level, err) != 0)
+					return -1;
+				for (uint32_t i = 0; i < n; i++)
+					out[i] &= tmp[i];
+			}
+		}
 		else
+		{
+			if (all_set(out, n))
+				break;
+			if (eval_node(ev, child, bc, tmp, level + 1, false, err) != 0)
+				return -1;
 			for (uint32_t i = 0; i < n; i++)
 				out[i] |= tmp[i];
+		}
+		if (is_and)
+		{
+			uint32_t	kept = count_set(out, n);
+
+			if (is_root)
+			{
+				ev->rows_given[c] += rows_in;
+				ev->rows_kept[c] += kept;
+			}
+			rows_in = kept;
+		}
 	}
+	if (!started)
+		memset(out, 1, n);
 	return 0;
+}
+
+/* Can a conjunct move past its neighbours without changing what the evaluation observes? */
+static bool
+reorderable(const cpred *p)
+{
+	return p->type == KF_P_INT_CMP || p->type == KF_P_INT_IN || p->type == KF_P_ADDR_CMP ||
+		p->type == KF_P_ADDR_IN || p->type == KF_P_ADDR_WITHIN || p->type == KF_P_ADDR_CONTAINS ||
+		p->type == KF_P_IS_NULL;
+}
+
+static double
+keep_ratio(const pred_evaluator *ev, uint32_t c)
+{
+	return ev->rows_given[c] ? (double) ev->rows_kept[c] / (double) ev->rows_given[c] : 1.0;
+}
+
+/*
+ * Puts the most selective conjuncts first, by the share of rows each kept so far, so the later ones
+ * see few rows (and go sparse).  Only within runs of INT and ADDR leaves: a string leaf's
+ * dictionary can rule out a whole block (ruled_out_by_dict), and whether it is reached must not
+ * depend on the order, nor may the scan statistics.  Insertion sort: a handful of conjuncts, stable.
+ */
+static void
+reorder_conjuncts(pred_evaluator *ev)
+{
+	const cpred *root = ev->root;
+
+	for (uint32_t j = 1; j < root->nchildren; j++)
+	{
+		uint32_t	c = ev->order[j];
+		uint32_t	k = j;
+
+		if (!reorderable(root->children[c]))
+			continue;
+		while (k > 0 && reorderable(root->children[ev->order[k - 1]]) &&
+			   keep_ratio(ev, ev->order[k - 1]) > keep_ratio(ev, c))
+		{
+			ev->order[k] = ev->order[k - 1];
+			k--;
+		}
+		ev->order[k] = c;
+	}
 }
 
 static int
@@ -454,7 +658,7 @@ eval_node(pred_evaluator *ev, const cpred *p, block_columns *bc, uint8_t *out, u
 		case KF_P_STR_IN:
 		case KF_P_STR_LIKE:
 		case KF_P_STR_ILIKE:
-			return eval_str_leaf(ev, p, bc, out, top_level, err);
+			return eval_str_leaf(ev, p, bc, NULL, 0, out, top_level, err);
 		default:
 			return eval_addr_leaf(p, bc, out, err);
 	}
@@ -468,6 +672,8 @@ pred_evaluate(pred_evaluator *ev, block_columns *bc, uint8_t *mask, kf_error *er
 		memset(mask, 1, bc->nrows);
 	else if (eval_node(ev, ev->root, bc, mask, 0, true, err) != 0)
 		return -1;
+	if (ev->root->type == KF_P_AND)
+		reorder_conjuncts(ev);
 	int64_t		count = 0;
 
 	for (uint32_t i = 0; i < bc->nrows; i++)

@@ -17,6 +17,10 @@ typedef struct pred_evaluator
 	size_t		lut_capacity;
 	bool		ruled_out_by_dict;	/* last block: a top-level dictionary matched nothing */
 	uint8_t    *proven;			/* per top-level conjunct: known true for the whole block (zeroed by init) */
+	uint32_t   *selection;		/* rows still selected, when an AND goes sparse */
+	uint32_t   *order;			/* top-level conjuncts in evaluation order, most selective first */
+	uint64_t   *rows_given;		/* per top-level conjunct: rows it was evaluated on ... */
+	uint64_t   *rows_kept;		/* ... and rows still selected after it */
 } pred_evaluator;
 
 int			pred_evaluator_init(pred_evaluator *ev, const cpred *root, kf_error *err);
@@ -25,7 +29,8 @@ void		pred_evaluator_free(pred_evaluator *ev);
 /*
  * Evaluates the tree over the current block of bc into mask[0..nrows), skipping the top-level
  * conjuncts ev->proven marks (the caller fills it per block with zone_map_mark_proven, or leaves it
- * zeroed).  Returns the number of
+ * zeroed).  Top-level INT and ADDR conjuncts are taken most selective first, as observed on the
+ * blocks evaluated so far.  Returns the number of
  * rows that satisfy it, or -1 with *err set (a corrupt column).
  */
 int64_t		pred_evaluate(pred_evaluator *ev, block_columns *bc, uint8_t *mask, kf_error *err);

@@ -2,7 +2,8 @@
  * scan_executor.c -- kf_scan_begin / next / end: lists the parts the device and time range can
  * touch, opens them one at a time, and per block: tests the zone maps, evaluates the predicate
  * over the lazily decoded columns into a mask, and gathers the selected rows of the projected
- * columns into the scan's batch buffers.  One batch per block; all buffers are allocated once.
+ * columns into the scan's batch buffers (decoding only those rows when they are few).  One batch
+ * per block; all buffers are allocated once.
  */
 #include "engine/engine.h"
 
@@ -14,6 +15,14 @@
 #include "engine/predicate_eval.h"
 #include "engine/time_range.h"
 #include "engine/zone_map.h"
+
+/*
+ * When at most 1/LATE_MATERIALISE_DIVISOR of a block's rows pass the filter, the projected columns
+ * are decoded at those rows only (kf_part_restrict_rows).  Random access costs more per value than
+ * a sequential unpack; measured on 65536 values of 8, 16 and 32 bits, it breaks even near 1/2 of
+ * the rows and takes about a quarter of the time of a full unpack at 1/8.
+ */
+#define LATE_MATERIALISE_DIVISOR 8
 
 /* Output buffers of one projected column. */
 typedef struct output_column
@@ -325,7 +334,11 @@ scan_block(kf_scan *scan, kf_batch *out, kf_error *err)
 	bool		all_rows = count == nrows;
 
 	if (!all_rows && scan->ncols > 0)
+	{
 		build_selection(scan->mask, nrows, scan->selection);
+		if ((uint64_t) count * LATE_MATERIALISE_DIVISOR <= nrows)
+			kf_part_restrict_rows(scan->reader, block, scan->selection, (uint32_t) count);
+	}
 	for (uint32_t j = 0; j < scan->ncols; j++)
 		if (project_column(scan, j, all_rows, (uint32_t) count, err) != 0)
 			return -1;

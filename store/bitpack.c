@@ -97,6 +97,14 @@ unpack_delta_width(const uint8_t *in, size_t n, unsigned width, uint64_t acc, in
 	}
 }
 
+static ALWAYS_INLINE void
+match_for_width(const uint8_t *in, size_t n, unsigned width, uint64_t base, uint64_t lo, uint64_t span,
+				uint8_t *out)
+{
+	for (size_t i = 0; i < n; i++)
+		out[i] = base + extract(in, i, width) - lo <= span;
+}
+
 static ALWAYS_INLINE uint32_t
 unpack_u32_width(const uint8_t *in, size_t n, unsigned width, uint32_t *out)
 {
@@ -143,6 +151,20 @@ kf_bitpack_unpack_delta(const uint8_t *in, size_t n, unsigned width, uint64_t fi
 		default:
 			for (size_t i = 0; i < n; i++)
 				out[i] = (int64_t) first;
+	}
+}
+
+void
+kf_bitpack_match_for(const uint8_t *in, size_t n, unsigned width, uint64_t base, uint64_t lo, uint64_t span,
+					 uint8_t *out)
+{
+	switch (width)
+	{
+#define CASE(w) case w: match_for_width(in, n, w, base, lo, span, out); return;
+			CASES64
+#undef CASE
+		default:
+			memset(out, base - lo <= span, n);
 	}
 }
 

@@ -12,6 +12,7 @@
 
 #include <stddef.h>
 #include <stdint.h>
+#include <string.h>
 
 #define KF_BITPACK_SLACK 8
 
@@ -40,5 +41,43 @@ void		kf_bitpack_unpack_delta(const uint8_t *in, size_t n, unsigned width, uint6
 
 /* out[i] = packed[i] for width <= 32; returns the largest value so callers can bounds-check codes. */
 uint32_t	kf_bitpack_unpack_u32(const uint8_t *in, size_t n, unsigned width, uint32_t *out);
+
+/*
+ * out[i] = 1 when lo <= base + packed[i] <= lo + span (wrapping arithmetic, compared as unsigned
+ * offsets from lo), else 0: a frame-of-reference stream tested against a range of int64 values
+ * without materialising them.  Every comparison operator is such a range (x < c is [INT64_MIN, c-1]).
+ */
+void		kf_bitpack_match_for(const uint8_t *in, size_t n, unsigned width, uint64_t base, uint64_t lo,
+								 uint64_t span, uint8_t *out);
+
+/*
+ * Packed value i alone (random access), for reading a few selected rows of a block.  Reads only
+ * the words that hold the value, so it needs no slack.
+ */
+static inline uint64_t
+kf_bitpack_get(const uint8_t *in, size_t i, unsigned width)
+{
+	if (width == 0)
+		return 0;
+
+	uint64_t	mask = width == 64 ? ~UINT64_C(0) : (UINT64_C(1) << width) - 1;
+	size_t		bit = i * width;
+	const uint8_t *word = in + (bit / 64) * 8;
+	unsigned	shift = (unsigned) (bit % 64);
+	uint64_t	lo,
+				hi;
+
+	memcpy(&lo, word, sizeof(lo));
+#if __BYTE_ORDER__ == __ORDER_BIG_ENDIAN__
+	lo = __builtin_bswap64(lo);
+#endif
+	if (shift + width <= 64)
+		return (lo >> shift) & mask;
+	memcpy(&hi, word + 8, sizeof(hi));
+#if __BYTE_ORDER__ == __ORDER_BIG_ENDIAN__
+	hi = __builtin_bswap64(hi);
+#endif
+	return ((lo >> shift) | (hi << (64 - shift))) & mask;
+}
 
 #endif							/* KF_BITPACK_H */

@@ -70,24 +70,23 @@ kf_int_encode(const int64_t *values, size_t n, uint64_t *scratch, uint8_t *out)
 }
 
 size_t
-kf_int_decode(const uint8_t *in, size_t avail, size_t n, int64_t *out, const char **why)
+kf_int_stream_open(const uint8_t *in, size_t avail, size_t n, kf_int_stream *out, const char **why)
 {
 	if (avail < KF_INT_STREAM_HEADER)
 	{
 		*why = "integer stream header is truncated";
 		return 0;
 	}
-
-	uint8_t		encoding = in[0];
-	unsigned	width = in[1];
-	uint64_t	base = kf_get_u64(in + 8);
-
-	if (encoding != KF_INT_FOR && encoding != KF_INT_DELTA)
+	out->encoding = in[0];
+	out->width = in[1];
+	out->base = kf_get_u64(in + 8);
+	out->packed = in + KF_INT_STREAM_HEADER;
+	if (out->encoding != KF_INT_FOR && out->encoding != KF_INT_DELTA)
 	{
 		*why = "unknown integer encoding";
 		return 0;
 	}
-	if (width > 64)
+	if (out->width > 64)
 	{
 		*why = "integer bit width above 64";
 		return 0;
@@ -101,16 +100,32 @@ kf_int_decode(const uint8_t *in, size_t avail, size_t n, int64_t *out, const cha
 		}
 	}
 
-	size_t		packed = kf_bitpack_bytes(n, width);
+	size_t		packed = kf_bitpack_bytes(n, out->width);
 
 	if (avail - KF_INT_STREAM_HEADER < packed)
 	{
 		*why = "integer stream is shorter than its width and row count need";
 		return 0;
 	}
-	if (encoding == KF_INT_DELTA)
-		kf_bitpack_unpack_delta(in + KF_INT_STREAM_HEADER, n, width, base, out);
-	else
-		kf_bitpack_unpack_for(in + KF_INT_STREAM_HEADER, n, width, base, out);
 	return KF_INT_STREAM_HEADER + packed;
+}
+
+void
+kf_int_stream_decode(const kf_int_stream *s, size_t n, int64_t *out)
+{
+	if (s->encoding == KF_INT_DELTA)
+		kf_bitpack_unpack_delta(s->packed, n, s->width, s->base, out);
+	else
+		kf_bitpack_unpack_for(s->packed, n, s->width, s->base, out);
+}
+
+size_t
+kf_int_decode(const uint8_t *in, size_t avail, size_t n, int64_t *out, const char **why)
+{
+	kf_int_stream s;
+	size_t		used = kf_int_stream_open(in, avail, n, &s, why);
+
+	if (used != 0)
+		kf_int_stream_decode(&s, n, out);
+	return used;
 }

@@ -36,6 +36,25 @@ kf_int_stream_max_size(size_t n)
  * Returns the bytes written. */
 size_t		kf_int_encode(const int64_t *values, size_t n, uint64_t *scratch, uint8_t *out);
 
+/* A validated stream: its header fields and where its packed values start. */
+typedef struct kf_int_stream
+{
+	uint8_t		encoding;		/* KF_INT_FOR or KF_INT_DELTA */
+	unsigned	width;			/* 0..64 */
+	uint64_t	base;
+	const uint8_t *packed;		/* kf_bitpack_bytes(n, width) bytes, KF_BITPACK_SLACK more readable */
+} kf_int_stream;
+
+/*
+ * Checks the header of the stream at in (avail valid bytes) for n values and that the packed values
+ * fit; fills *out.  Returns the bytes the stream takes, or 0 with *why set.  For readers that work on
+ * the packed values (random access, predicates) instead of decoding the whole stream.
+ */
+size_t		kf_int_stream_open(const uint8_t *in, size_t avail, size_t n, kf_int_stream *out, const char **why);
+
+/* Decodes all n values of an opened stream. */
+void		kf_int_stream_decode(const kf_int_stream *s, size_t n, int64_t *out);
+
 /*
  * Decodes the stream at in, of which avail bytes are valid (and KF_BITPACK_SLACK more readable),
  * into n values.  Returns the bytes the stream took, or 0 with *why set when the stream is malformed.

@@ -9,6 +9,11 @@
  *
  * Chunk bytes go through two scratch buffers owned by the reader and reused block after block,
  * so the decode path does not allocate once they have grown to the largest chunk.
+ *
+ * Scans that keep few rows of a block need not decode it whole: kf_part_match_int tests a range on
+ * the packed values (or at listed rows only), and after kf_part_restrict_rows the INT and ADDR
+ * reads of that block fetch only the listed rows from frame-of-reference streams (value i sits at
+ * bit i*width, so it is read where it lies).  The checks on the chunk are the same either way.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -51,9 +56,12 @@ struct kf_part_reader
 	size_t		stored_cap;
 	uint8_t    *decoded;		/* scratch: encoded bytes + KF_BITPACK_SLACK */
 	size_t		decoded_cap;
-	int64_t    *addr_hi;		/* scratch for ADDR halves, KF_BLOCK_MAX_ROWS each */
+	int64_t    *addr_hi;		/* scratch for ADDR halves and delta streams, KF_BLOCK_MAX_ROWS each */
 	int64_t    *addr_lo;
 	kf_dict_storage dicts[KF_NUM_COLUMNS];
+	uint32_t	restricted_block;	/* kf_part_restrict_rows: the block, when restricted_count > 0 */
+	uint32_t	restricted_count;
+	uint32_t   *restricted_rows;	/* KF_BLOCK_MAX_ROWS entries, allocated on first use */
 };
 
 /* The dictionary a missing DICT column reads as: the single string "". */
@@ -342,6 +350,7 @@ kf_part_close(kf_part_reader *r)
 	free(r->decoded);
 	free(r->addr_hi);
 	free(r->addr_lo);
+	free(r->restricted_rows);
 	free(r->path);
 	free(r);
 }
@@ -436,6 +445,48 @@ decode_error(kf_part_reader *r, uint32_t block, kf_column_id col, const char *wh
 	return kf_error_set(err, "%s: block %u column %s: %s", r->path, block, kf_column_describe(col)->name, why);
 }
 
+/* Loads an INT chunk and opens its stream; the chunk must be exactly the stream. */
+static int
+open_int_stream(kf_part_reader *r, uint32_t block, kf_column_id col, const chunk_desc *c, kf_int_stream *s,
+				kf_error *err)
+{
+	if (load_chunk(r, block, col, c, err) != 0)
+		return -1;
+
+	const char *why = "trailing bytes after the integer stream";
+
+	if (kf_int_stream_open(r->decoded, c->decoded_len, r->block_rows[block], s, &why) != c->decoded_len)
+		return decode_error(r, block, col, why, err);
+	return 0;
+}
+
+/* Does kf_part_restrict_rows limit reads of this block? */
+static bool
+restricted(const kf_part_reader *r, uint32_t block)
+{
+	return r->restricted_count > 0 && r->restricted_block == block;
+}
+
+/* Value of row i of a frame-of-reference stream, by random access. */
+static inline uint64_t
+for_value(const kf_int_stream *s, uint32_t i)
+{
+	return s->base + kf_bitpack_get(s->packed, i, s->width);
+}
+
+void
+kf_part_restrict_rows(kf_part_reader *r, uint32_t block, const uint32_t *rows, uint32_t count)
+{
+	r->restricted_count = 0;
+	if (count == 0 || count > KF_BLOCK_MAX_ROWS)
+		return;
+	if (r->restricted_rows == NULL && (r->restricted_rows = malloc(KF_BLOCK_MAX_ROWS * sizeof(uint32_t))) == NULL)
+		return;					/* without memory the reads simply stay whole */
+	memcpy(r->restricted_rows, rows, count * sizeof(uint32_t));
+	r->restricted_block = block;
+	r->restricted_count = count;
+}
+
 int
 kf_part_read_int(kf_part_reader *r, uint32_t block, kf_column_id col, int64_t *out, kf_error *err)
 {
@@ -451,13 +502,47 @@ kf_part_read_int(kf_part_reader *r, uint32_t block, kf_column_id col, int64_t *o
 		memset(out, 0, n * sizeof(*out));
 		return 0;
 	}
+	kf_int_stream s;
+
+	if (open_int_stream(r, block, col, c, &s, err) != 0)
+		return -1;
+	if (restricted(r, block) && s.encoding == KF_INT_FOR)
+		for (uint32_t k = 0; k < r->restricted_count; k++)
+			out[r->restricted_rows[k]] = (int64_t) for_value(&s, r->restricted_rows[k]);
+	else
+		kf_int_stream_decode(&s, n, out);
+	return 0;
+}
+
+/* Allocates the two block-sized int64 scratch arrays on first use. */
+static int
+ensure_int_scratch(kf_part_reader *r, uint32_t block, kf_column_id col, kf_error *err)
+{
+	if (r->addr_hi == NULL)
+	{
+		r->addr_hi = malloc(KF_BLOCK_MAX_ROWS * sizeof(int64_t));
+		r->addr_lo = malloc(KF_BLOCK_MAX_ROWS * sizeof(int64_t));
+	}
+	if (r->addr_hi == NULL || r->addr_lo == NULL)
+		return decode_error(r, block, col, "out of memory", err);
+	return 0;
+}
+
+/* Loads an ADDR chunk and opens its two streams; the chunk must be exactly the two of them. */
+static int
+open_addr_streams(kf_part_reader *r, uint32_t block, kf_column_id col, const chunk_desc *c,
+				  kf_int_stream *hi, kf_int_stream *lo, kf_error *err)
+{
+	uint32_t	n = r->block_rows[block];
+
 	if (load_chunk(r, block, col, c, err) != 0)
 		return -1;
 
-	const char *why = "trailing bytes after the integer stream";
-	size_t		used = kf_int_decode(r->decoded, c->decoded_len, n, out, &why);
+	const char *why = "trailing bytes after the address streams";
+	size_t		hi_len = kf_int_stream_open(r->decoded, c->decoded_len, n, hi, &why);
+	size_t		lo_len = hi_len ? kf_int_stream_open(r->decoded + hi_len, c->decoded_len - hi_len, n, lo, &why) : 0;
 
-	if (used != c->decoded_len)
+	if (hi_len == 0 || lo_len == 0 || hi_len + lo_len != c->decoded_len)
 		return decode_error(r, block, col, why, err);
 	return 0;
 }
@@ -466,6 +551,8 @@ int
 kf_part_read_addr(kf_part_reader *r, uint32_t block, kf_column_id col, kf_addr *out, kf_error *err)
 {
 	const chunk_desc *c;
+	kf_int_stream hi,
+				lo;
 
 	if (locate_chunk(r, block, col, KF_KIND_ADDR, &c, err) != 0)
 		return -1;
@@ -477,22 +564,21 @@ kf_part_read_addr(kf_part_reader *r, uint32_t block, kf_column_id col, kf_addr *
 		memset(out, 0, n * sizeof(*out));
 		return 0;
 	}
-	if (r->addr_hi == NULL)
-	{
-		r->addr_hi = malloc(KF_BLOCK_MAX_ROWS * sizeof(int64_t));
-		r->addr_lo = malloc(KF_BLOCK_MAX_ROWS * sizeof(int64_t));
-		if (r->addr_hi == NULL || r->addr_lo == NULL)
-			return decode_error(r, block, col, "out of memory", err);
-	}
-	if (load_chunk(r, block, col, c, err) != 0)
+	if (ensure_int_scratch(r, block, col, err) != 0 || open_addr_streams(r, block, col, c, &hi, &lo, err) != 0)
 		return -1;
+	if (restricted(r, block) && hi.encoding == KF_INT_FOR && lo.encoding == KF_INT_FOR)
+	{
+		for (uint32_t k = 0; k < r->restricted_count; k++)
+		{
+			uint32_t	i = r->restricted_rows[k];
 
-	const char *why = "trailing bytes after the address streams";
-	size_t		hi_len = kf_int_decode(r->decoded, c->decoded_len, n, r->addr_hi, &why);
-	size_t		lo_len = hi_len ? kf_int_decode(r->decoded + hi_len, c->decoded_len - hi_len, n, r->addr_lo, &why) : 0;
-
-	if (hi_len == 0 || lo_len == 0 || hi_len + lo_len != c->decoded_len)
-		return decode_error(r, block, col, why, err);
+			out[i].hi = for_value(&hi, i);
+			out[i].lo = for_value(&lo, i);
+		}
+		return 0;
+	}
+	kf_int_stream_decode(&hi, n, r->addr_hi);
+	kf_int_stream_decode(&lo, n, r->addr_lo);
 	for (uint32_t i = 0; i < n; i++)
 	{
 		out[i].hi = (uint64_t) r->addr_hi[i];
@@ -527,5 +613,73 @@ kf_part_read_dict(kf_part_reader *r, uint32_t block, kf_column_id col, uint32_t 
 
 	if (kf_dict_decode(r->decoded, c->decoded_len, n, &r->dicts[col], codes_out, dict_out, &why) != 0)
 		return decode_error(r, block, col, why, err);
+	return 0;
+}
+
+/* ------------------------------------------------------------------ selective reads */
+
+/*
+ * Values of rows[0..count) of an opened stream into out[k] (as uint64).  Frame of reference reads
+ * each value where it lies; a delta stream has to be summed from its start, so it is decoded whole
+ * into scratch (KF_BLOCK_MAX_ROWS entries) first.
+ */
+static void
+gather_stream(const kf_int_stream *s, uint32_t n, const uint32_t *rows, uint32_t count, int64_t *scratch,
+			  uint64_t *out)
+{
+	if (s->encoding == KF_INT_FOR)
+	{
+		for (uint32_t k = 0; k < count; k++)
+			out[k] = for_value(s, rows[k]);
+		return;
+	}
+	kf_int_stream_decode(s, n, scratch);
+	for (uint32_t k = 0; k < count; k++)
+		out[k] = (uint64_t) scratch[rows[k]];
+}
+
+int
+kf_part_match_int(kf_part_reader *r, uint32_t block, kf_column_id col, int64_t lo, int64_t hi,
+				  const uint32_t *rows, uint32_t count, uint8_t *match, kf_error *err)
+{
+	const chunk_desc *c;
+	kf_int_stream s;
+
+	if (locate_chunk(r, block, col, KF_KIND_INT, &c, err) != 0)
+		return -1;
+
+	uint32_t	n = r->block_rows[block];
+
+	if (c == NULL || lo > hi)
+	{
+		/* a column the part lacks reads as 0 everywhere; an empty range matches nothing */
+		uint8_t		constant = c == NULL && lo <= 0 && 0 <= hi;
+
+		if (rows == NULL)
+			memset(match, constant, n);
+		for (uint32_t k = 0; rows != NULL && k < count; k++)
+			match[rows[k]] = constant;
+		return 0;
+	}
+	if (ensure_int_scratch(r, block, col, err) != 0 || open_int_stream(r, block, col, c, &s, err) != 0)
+		return -1;
+	if (rows == NULL && s.encoding == KF_INT_FOR)
+	{
+		kf_bitpack_match_for(s.packed, n, s.width, s.base, (uint64_t) lo, (uint64_t) hi - (uint64_t) lo, match);
+		return 0;
+	}
+	if (rows == NULL)
+	{
+		kf_int_stream_decode(&s, n, r->addr_hi);
+		for (uint32_t i = 0; i < n; i++)
+			match[i] = r->addr_hi[i] >= lo && r->addr_hi[i] <= hi;
+		return 0;
+	}
+
+	uint64_t   *values = (uint64_t *) r->addr_lo;
+
+	gather_stream(&s, n, rows, count, r->addr_hi, values);
+	for (uint32_t k = 0; k < count; k++)
+		match[rows[k]] = (int64_t) values[k] >= lo && (int64_t) values[k] <= hi;
 	return 0;
 }

@@ -331,4 +331,26 @@ kf_writer  *kf_writer_open_series(const char *data_dir, kf_dataseries series, ui
 int			kf_writer_flush_replacing(kf_writer *w, const char *const *covered, size_t ncovered, uint32_t level,
 									  char *name_out, size_t name_size, kf_error *err);
 
+/* ------------------------------------------------------------------ selective reading */
+
+/*
+ * Tests lo <= value <= hi for the rows of an INT column without materialising the values (on
+ * frame-of-reference streams the test runs on the packed values).  rows == NULL: every row,
+ * match[i] for i < kf_part_block_rows(); otherwise match[rows[k]] for k < count, other entries
+ * untouched.  Writes 1 or 0.
+ */
+int			kf_part_match_int(kf_part_reader *r, uint32_t block, kf_column_id col, int64_t lo, int64_t hi,
+							  const uint32_t *rows, uint32_t count, uint8_t *match, kf_error *err);
+
+/*
+ * Late materialisation: declares that of block `block` only rows[0..count) (ascending, each <
+ * kf_part_block_rows()) will be looked at, until the next call.  kf_part_read_int and
+ * kf_part_read_addr of that block then decode only those rows where the stream allows random
+ * access (frame of reference); the other entries of their output hold unspecified values.  The
+ * rows are copied.  count == 0 or another block number lifts the restriction; reads of other
+ * blocks and kf_part_read_dict are never restricted.  Only for callers that, after filtering a
+ * block, read its columns at the selected rows alone.
+ */
+void		kf_part_restrict_rows(kf_part_reader *r, uint32_t block, const uint32_t *rows, uint32_t count);
+
 #endif							/* KF_STORE_H */

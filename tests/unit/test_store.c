@@ -7,6 +7,7 @@
  */
 #include <fcntl.h>
 #include <ftw.h>
+#include <lz4.h>
 #include <stdlib.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
@@ -342,6 +343,180 @@ test_int_codec_rejects(void)
 /* ------------------------------------------------------------------ round trips */
 
 /* Writes n tricky flows with shuffled timestamps in one hour and checks they read back sorted. */
+/*
+ * Random access and the range test on packed values must agree with unpacking, at every width:
+ * values straddling words, width 64, width 0, ranges that wrap below zero.
+ */
+static void
+test_bitpack_random_access(void)
+{
+	enum
+	{
+		N = 333
+	};
+	uint64_t	values[N];
+	uint8_t		packed[N * 8 + KF_BITPACK_SLACK];
+	int64_t		unpacked[N];
+	uint8_t		match[N];
+	size_t		get_wrong = 0,
+				match_wrong = 0,
+				matched = 0;
+
+	for (unsigned w = 0; w <= 64; w++)
+	{
+		uint64_t	mask = w == 64 ? ~UINT64_C(0) : (UINT64_C(1) << w) - 1;
+		uint64_t	base = w % 2 ? (uint64_t) INT64_MIN + 7 : UINT64_C(1000);
+
+		for (size_t i = 0; i < N; i++)
+			values[i] = rng_next() & mask;
+		memset(packed, 0, sizeof(packed));
+		kf_bitpack_pack(values, N, w, packed);
+		kf_bitpack_unpack_for(packed, N, w, base, unpacked);
+		for (size_t i = 0; i < N; i++)
+			get_wrong += kf_bitpack_get(packed, i, w) != values[i];
+
+		/* the range [value of row 5, value of row 5 + a third of the span] */
+		uint64_t	lo = (uint64_t) unpacked[5],
+					span = mask / 3;
+
+		kf_bitpack_match_for(packed, N, w, base, lo, span, match);
+		for (size_t i = 0; i < N; i++)
+		{
+			match_wrong += match[i] != ((uint64_t) unpacked[i] - lo <= span);
+			matched += match[i];
+		}
+	}
+	CHECK_INT_EQ("bitpack: random access equals unpacking, widths 0..64", get_wrong, 0);
+	CHECK_INT_EQ("bitpack: range test on packed values equals testing unpacked ones", match_wrong, 0);
+	CHECK("bitpack: the range tests matched rows", matched >= 65);
+
+	static const uint64_t small[10] = {0, 1, 2, 3, 4, 5, 6, 7, 8, 9};
+	static const uint8_t want[10] = {0, 0, 0, 1, 1, 1, 0, 0, 0, 0};
+
+	memset(packed, 0, sizeof(packed));
+	kf_bitpack_pack(small, 10, 4, packed);
+	kf_bitpack_match_for(packed, 10, 4, 100, 103, 2, match);
+	CHECK("bitpack: 100 + {0..9} in [103, 105]", memcmp(match, want, 10) == 0);
+}
+
+/*
+ * The selective reads of a part: kf_part_match_int (whole block and listed rows, every kind of
+ * range, frame-of-reference and delta streams) and kf_part_restrict_rows must give exactly what
+ * full decoding gives, on the tricky rows (extreme and negative values).
+ */
+static void
+test_selective_reads(void)
+{
+	enum
+	{
+		N = 65536 + 3000
+	};
+	static const kf_column_id int_cols[] = {KF_COL_CTIMESTAMP, KF_COL_IN_BYTES, KF_COL_OUT_BYTES, KF_COL_OUT_PKTS,
+	KF_COL_L4_SRC_PORT, KF_COL_PROTOCOL, KF_COL_INPUT_PORT};
+	static const kf_column_id addr_cols[] = {KF_COL_SRC_ADDR, KF_COL_DST_ADDR, KF_COL_NEXT_HOP};
+	const char *dir = fresh_dir("selective");
+	kf_error	err = {{0}};
+	kf_flow    *flows = malloc(N * sizeof(*flows));
+	int64_t		hour = 1700000000 - 1700000000 % 3600;
+	kf_part_list list = {0};
+
+	for (size_t i = 0; i < N; i++)
+		flows[i] = tricky_flow(i, hour + (int64_t) (rng_next() % 3600));
+	CHECK("selective: write", write_flows(dir, 3, flows, N, &err) == 0);
+	free(flows);
+	CHECK("selective: listed", kf_parts_list(dir, 3, 0, INT64_MAX, &list, &err) == 0 && list.count == 1);
+
+	kf_part_reader *r = list.count == 1 ? kf_part_open(list.parts[0].path, &err) : NULL;
+	int64_t    *full = malloc(KF_BLOCK_MAX_ROWS * sizeof(int64_t));
+	int64_t    *got = malloc(KF_BLOCK_MAX_ROWS * sizeof(int64_t));
+	kf_addr    *full_addrs = malloc(KF_BLOCK_MAX_ROWS * sizeof(kf_addr));
+	kf_addr    *got_addrs = malloc(KF_BLOCK_MAX_ROWS * sizeof(kf_addr));
+	uint8_t    *match = malloc(KF_BLOCK_MAX_ROWS);
+	uint32_t   *rows = malloc(KF_BLOCK_MAX_ROWS * sizeof(uint32_t));
+	size_t		errors = 0,
+				wrong_full = 0,
+				wrong_rows = 0,
+				touched = 0,
+				matched = 0,
+				wrong_restricted = 0,
+				wrong_other_block = 0;
+
+	CHECK("selective: opened", r != NULL && kf_part_num_blocks(r) == 2);
+	for (uint32_t b = 0; r != NULL && b < 2; b++)
+	{
+		uint32_t	n = kf_part_block_rows(r, b),
+					count = 0;
+
+		for (uint32_t i = b; i < n; i += 7)
+			rows[count++] = i;
+		for (size_t c = 0; c < sizeof(int_cols) / sizeof(int_cols[0]); c++)
+		{
+			errors += kf_part_read_int(r, b, int_cols[c], full, &err) != 0;
+
+			int64_t		pivot = full[n / 2];
+			const int64_t ranges[][2] = {{pivot, pivot}, {INT64_MIN, pivot}, {pivot, INT64_MAX},
+			{INT64_MIN, INT64_MAX}, {1, 0}, {pivot / 2 - 1000, pivot / 2 + 1000}, {INT64_MIN, -1}};
+
+			for (size_t k = 0; k < sizeof(ranges) / sizeof(ranges[0]); k++)
+			{
+				int64_t		lo = ranges[k][0],
+							hi = ranges[k][1];
+
+				errors += kf_part_match_int(r, b, int_cols[c], lo, hi, NULL, 0, match, &err) != 0;
+				for (uint32_t i = 0; i < n; i++)
+				{
+					wrong_full += match[i] != (full[i] >= lo && full[i] <= hi);
+					matched += match[i];
+				}
+				memset(match, 2, n);
+				errors += kf_part_match_int(r, b, int_cols[c], lo, hi, rows, count, match, &err) != 0;
+				for (uint32_t i = 0, k2 = 0; i < n; i++)
+				{
+					bool		listed = k2 < count && rows[k2] == i;
+
+					k2 += listed;
+					touched += match[i] != 2;
+					wrong_rows += listed ? match[i] != (full[i] >= lo && full[i] <= hi) : match[i] != 2;
+				}
+			}
+			kf_part_restrict_rows(r, b, rows, count);
+			errors += kf_part_read_int(r, b, int_cols[c], got, &err) != 0;
+			for (uint32_t k = 0; k < count; k++)
+				wrong_restricted += got[rows[k]] != full[rows[k]];
+			/* the other block reads whole while this one is restricted */
+			errors += kf_part_read_int(r, 1 - b, int_cols[c], got, &err) != 0;
+			kf_part_restrict_rows(r, b, NULL, 0);
+			errors += kf_part_read_int(r, 1 - b, int_cols[c], full, &err) != 0;
+			for (uint32_t i = 0; i < kf_part_block_rows(r, 1 - b); i++)
+				wrong_other_block += got[i] != full[i];
+		}
+		for (size_t c = 0; c < sizeof(addr_cols) / sizeof(addr_cols[0]); c++)
+		{
+			errors += kf_part_read_addr(r, b, addr_cols[c], full_addrs, &err) != 0;
+			kf_part_restrict_rows(r, b, rows, count);
+			errors += kf_part_read_addr(r, b, addr_cols[c], got_addrs, &err) != 0;
+			kf_part_restrict_rows(r, b, NULL, 0);
+			for (uint32_t k = 0; k < count; k++)
+				wrong_restricted += !addr_eq(got_addrs[rows[k]], full_addrs[rows[k]]);
+		}
+	}
+	CHECK_INT_EQ("selective: no read failed", errors, 0);
+	CHECK_INT_EQ("selective: whole-block range tests equal testing decoded values", wrong_full, 0);
+	CHECK_INT_EQ("selective: listed-row range tests equal testing decoded values, others untouched", wrong_rows, 0);
+	CHECK("selective: the listed rows were written", touched > 10000);
+	CHECK("selective: ranges matched rows", matched > 100000);
+	CHECK_INT_EQ("selective: restricted INT and ADDR reads equal full reads at the rows", wrong_restricted, 0);
+	CHECK_INT_EQ("selective: a restriction leaves other blocks whole", wrong_other_block, 0);
+	free(full);
+	free(got);
+	free(full_addrs);
+	free(got_addrs);
+	free(match);
+	free(rows);
+	kf_part_close(r);
+	kf_part_list_free(&list);
+}
+
 static void
 check_round_trip(const char *label, size_t n, uint32_t expect_blocks, uint32_t expect_last_block_rows)
 {
@@ -826,7 +1001,16 @@ test_missing_columns_read_as_default(void)
 		  dict.count == 1 && strcmp(dict.strings[codes[19]], "") == 0);
 	CHECK("missing col: present columns unaffected", kf_part_read_int(r, 0, KF_COL_L4_DST_PORT, ints, &err) == 0 &&
 		  ints[0] == 25 && ints[1] == 443);
+	uint8_t		match[20];
+
+	CHECK("missing col: INT matches a range holding 0", kf_part_match_int(r, 0, KF_COL_PROTOCOL, -1, 0, NULL, 0, match,
+																		  &err) == 0 && match[0] == 1 && match[19] == 1);
+	CHECK("missing col: INT does not match a range without 0",
+		  kf_part_match_int(r, 0, KF_COL_PROTOCOL, 1, 47, (const uint32_t[]) {3}, 1, match, &err) == 0 &&
+		  match[3] == 0 && match[4] == 1);
 	CHECK("reader: wrong kind is an error", kf_part_read_int(r, 0, KF_COL_SRC_ADDR, ints, &err) == -1);
+	CHECK("reader: match on the wrong kind is an error",
+		  kf_part_match_int(r, 0, KF_COL_SRC_ADDR, 0, 1, NULL, 0, match, &err) == -1);
 	CHECK("reader: block out of range is an error", kf_part_read_int(r, 1, KF_COL_TOS, ints, &err) == -1);
 	kf_part_close(r);
 
@@ -932,6 +1116,65 @@ test_devices(void)
 	CHECK("devices: name with a blank refused", kf_devices_save(dir, &dups, &err) == -1);
 }
 
+/*
+ * The writer stores a chunk lz4-compressed exactly when lz4 saves at least 1/8 of its bytes; the
+ * tricky rows hold both kinds (random 64-bit counters, repetitive addresses).
+ */
+static void
+test_compression_choice(void)
+{
+	const char *path = small_part("lz4choice", 3000);
+	int			fd = open(path, O_RDONLY);
+
+	CHECK("lz4 choice: part written", fd >= 0);
+	if (fd < 0)
+		return;
+	long		size = file_size(path);
+	uint8_t		trailer[KF_TRAILER_SIZE];
+	size_t		raw = 0,
+				lz4 = 0,
+				wrong = 0;
+
+	CHECK("lz4 choice: read trailer", pread(fd, trailer, sizeof(trailer), size - KF_TRAILER_SIZE) == KF_TRAILER_SIZE);
+
+	uint64_t	foff = kf_get_u64(trailer),
+				flen = kf_get_u64(trailer + 8);
+	uint8_t    *footer = malloc(flen);
+
+	CHECK("lz4 choice: read footer", pread(fd, footer, flen, (off_t) foff) == (ssize_t) flen);
+	for (uint32_t c = 0; c < KF_NUM_COLUMNS; c++)
+	{
+		const uint8_t *d = footer + 4 + KF_NUM_COLUMNS * KF_FOOTER_COLUMN_ENTRY + KF_FOOTER_BLOCK_ENTRY +
+			(size_t) c * KF_FOOTER_CHUNK_ENTRY;
+		uint32_t	stored = kf_get_u32(d + KF_CHUNK_OFF_STORED_LEN),
+					decoded = kf_get_u32(d + KF_CHUNK_OFF_DECODED_LEN);
+		uint8_t    *bytes = malloc(stored),
+				   *scratch = malloc((size_t) LZ4_compressBound((int) decoded));
+
+		if (pread(fd, bytes, stored, (off_t) kf_get_u64(d + KF_CHUNK_OFF_OFFSET)) != (ssize_t) stored)
+			wrong++;
+		if (d[KF_CHUNK_OFF_COMPRESSION] == KF_COMPRESSION_LZ4)
+		{
+			lz4++;
+			wrong += stored > decoded - decoded / 8;
+		}
+		else
+		{
+			int			would = LZ4_compress_default((const char *) bytes, (char *) scratch, (int) stored,
+													 LZ4_compressBound((int) stored));
+
+			raw++;
+			wrong += would > 0 && (uint32_t) would <= stored - stored / 8;
+		}
+		free(bytes);
+		free(scratch);
+	}
+	close(fd);
+	free(footer);
+	CHECK_INT_EQ("lz4 choice: lz4 exactly where it saves 1/8 or more", wrong, 0);
+	CHECK("lz4 choice: the part has raw and lz4 chunks", raw > 0 && lz4 > 0);
+}
+
 int
 main(void)
 {
@@ -949,6 +1192,8 @@ main(void)
 	test_int_codec_widths();
 	test_int_codec_rejects();
 	test_round_trips();
+	test_bitpack_random_access();
+	test_selective_reads();
 	test_hours_and_listing();
 	test_dot_files_ignored();
 	test_failed_flush_keeps_rows();
@@ -957,6 +1202,7 @@ main(void)
 	test_truncation();
 	test_unknown_version();
 	test_missing_columns_read_as_default();
+	test_compression_choice();
 	test_not_a_part();
 	test_devices();
 
