@@ -10,6 +10,10 @@
  *   kflowd --data-dir DIR --build-fast
  *       runs one maintenance pass in the foreground (retention when limits are given, compaction,
  *       then every missing or outdated Fast dataseries hour) and exits; also after --read-pcap.
+ *   kflowd --data-dir DIR --meter IFACE [--listen ...]
+ *       meters the packets of an interface into flows (flow_meter.h), beside or instead of --listen;
+ *   kflowd --data-dir DIR --meter-pcap FILE
+ *       meters the packets of a capture file into flows and exits once everything is flushed.
  *
  * Exit status: 0 on success, 1 on a runtime error (nothing partial is published by the store),
  * 2 on bad usage.
@@ -23,6 +27,7 @@
 #include <sys/stat.h>
 #include <time.h>
 
+#include "collector/addr_text.h"
 #include "collector/collector_log.h"
 #include "collector/collector_status.h"
 #include "collector/device_registry.h"
@@ -31,11 +36,18 @@
 #include "collector/flow_sink.h"
 #include "collector/listen_options.h"
 #include "collector/maintenance_options.h"
+#include "collector/meter_options.h"
+#include "collector/meter_source.h"
 #include "collector/pcap_reader.h"
 #include "collector/template_store.h"
 #include "collector/udp_listener.h"
 
 #define POLL_TIMEOUT_MS 500
+/* With both sockets and a live meter, each waits this long in turn: the meter's kernel buffer
+ * holds far more than this of traffic, and datagrams queue in the socket buffers meanwhile. */
+#define SHARED_POLL_TIMEOUT_MS 100
+/* How often a live meter checks libpcap's drop counters and logs when they grew. */
+#define METER_DROPS_CHECK_SECONDS 10
 
 typedef struct options
 {
@@ -49,6 +61,7 @@ typedef struct options
 	kf_maintenance_config maintenance;	/* compaction, retention and Fast while listening */
 	kf_listen_config listening;	/* receive buffer, metrics, statistics line */
 	kf_enrich_config enrich;	/* --asn, --interfaces */
+	kf_meter_options meter;		/* --meter, --meter-pcap and the flow table */
 } options;
 
 /* Everything both modes share. */
@@ -58,6 +71,7 @@ typedef struct collector
 	kf_device_registry *registry;
 	kf_flow_sink *sink;
 	kf_flow_decoder *decoder;
+	kf_flow_meter *meter;		/* NULL unless --meter or --meter-pcap */
 	uint64_t	other_udp;		/* pcap mode: UDP payloads that are not v5/v9/IPFIX/sFlow */
 } collector;
 
@@ -77,6 +91,8 @@ usage(FILE *out)
 			"usage: kflowd --data-dir DIR --listen ADDRESS:PORT [--tags FILE] [--devices FILE]\n"
 			"       kflowd --data-dir DIR --read-pcap FILE [--tags FILE] [--devices FILE] [--build-fast]\n"
 			"       kflowd --data-dir DIR --build-fast\n"
+			"       kflowd --data-dir DIR --meter IFACE [--listen ADDRESS:PORT] [--tags FILE] [--devices FILE]\n"
+			"       kflowd --data-dir DIR --meter-pcap FILE [--tags FILE] [--devices FILE]\n"
 			"  --build-fast                 run one maintenance pass (retention if limits are given,\n"
 			"                               compaction, the Fast dataseries of every complete hour) and exit\n"
 			"  --sflow-listen ADDRESS:PORT  receive sFlow v5 on this UDP port too (usually 6343; default\n"
@@ -85,6 +101,7 @@ usage(FILE *out)
 	kf_enrich_usage(out);
 	kf_maintenance_usage(out);
 	kf_listen_usage(out);
+	kf_meter_usage(out);
 }
 
 /* Returns 0, 1 for --help, or -1 for bad usage. */
@@ -103,6 +120,7 @@ parse_options(int argc, char **argv, options *o)
 		KF_MAINTENANCE_LONGOPTS,
 		KF_LISTEN_LONGOPTS,
 		KF_ENRICH_LONGOPTS,
+		KF_METER_LONGOPTS,
 		{NULL, 0, NULL, 0}
 	};
 	int			c;
@@ -111,6 +129,7 @@ parse_options(int argc, char **argv, options *o)
 	kf_maintenance_defaults(&o->maintenance);
 	kf_listen_defaults(&o->listening);
 	kf_enrich_defaults(&o->enrich);
+	kf_meter_defaults(&o->meter);
 	while ((c = getopt_long(argc, argv, "", longopts, NULL)) != -1)
 	{
 		switch (c)
@@ -131,16 +150,21 @@ parse_options(int argc, char **argv, options *o)
 						applied = kf_listen_option(c, optarg, &o->listening);
 					if (applied == 0)
 						applied = kf_enrich_option(c, optarg, &o->enrich);
+					if (applied == 0)
+						applied = kf_meter_option(c, optarg, &o->meter);
 					if (applied <= 0)
 						return -1;
 					break;
 				}
 		}
 	}
-	bool		listening = o->listen || o->sflow_listen;
+	/* exactly one mode: live (any of the sockets and the interface), one capture file, or
+	 * --build-fast alone; --build-fast may also follow --read-pcap */
+	int			live = o->listen || o->sflow_listen || o->meter.interface;
+	int			modes = live + !!o->read_pcap + !!o->meter.pcap;
 
-	if (optind != argc || !o->data_dir || (listening && (o->read_pcap || o->build_fast)) ||
-		!(listening || o->read_pcap || o->build_fast))
+	if (optind != argc || !o->data_dir || modes > 1 || (modes == 0 && !o->build_fast) ||
+		(o->build_fast && (live || o->meter.pcap)))
 		return -1;
 	return 0;
 }
@@ -171,12 +195,16 @@ collector_open(collector *c, const options *o, kf_error *err)
 	kf_flow_sink_set_asn(c->sink, c->enrichment.asn);
 	if (!(c->decoder = kf_flow_decoder_new(kf_flow_sink_emit, c->sink)))
 		return kf_error_set(err, "out of memory");
+	if ((o->meter.interface || o->meter.pcap) &&
+		!(c->meter = kf_flow_meter_new(&o->meter.table, o->meter.exporter, kf_flow_sink_emit, c->sink, err)))
+		return -1;
 	return 0;
 }
 
 static void
 collector_close(collector *c)
 {
+	kf_flow_meter_free(c->meter);
 	kf_flow_decoder_free(c->decoder);
 	kf_flow_sink_free(c->sink);
 	kf_device_registry_free(c->registry);
@@ -234,6 +262,21 @@ run_pcap(collector *c, const char *path)
 	return rc;
 }
 
+/* --meter-pcap: every frame of the file through the meter, then everything flushed. */
+static int
+run_meter_pcap(collector *c, const char *path)
+{
+	kf_error	err;
+	int			rc = kf_meter_read_pcap(path, c->meter, &err);
+
+	if (rc < 0)
+		kf_log("%s", err.msg);
+	kf_flow_meter_log_summary(c->meter, path);
+	if (collector_finish(c) < 0)
+		rc = -1;
+	return rc;
+}
+
 static void
 on_datagram(void *ctx, kf_addr source, const uint8_t *data, size_t len)
 {
@@ -279,10 +322,50 @@ listeners_open(listeners *ls, const options *o, kf_error *err)
 	return 0;
 }
 
-/* Receives until SIGTERM / SIGINT, flushing on the way and keeping data_dir/templates up to date;
- * takes ownership of ls. */
+/* A live meter's capture and the drop counts last logged. */
+typedef struct live_meter
+{
+	kf_meter_capture *capture;	/* NULL without --meter */
+	const char *interface;
+	uint64_t	kernel_drops;
+	uint64_t	interface_drops;
+	double		next_drops_check;
+} live_meter;
+
+/* Logs libpcap's drop counters when they grew since the last call (always when final). */
+static void
+live_meter_log_drops(live_meter *lm, bool final)
+{
+	uint64_t	kernel,
+				interface;
+
+	if (kf_meter_capture_drops(lm->capture, &kernel, &interface) < 0)
+		return;
+	if (final || kernel != lm->kernel_drops || interface != lm->interface_drops)
+		kf_log("%smeter %s: %llu packets dropped by the kernel (capture buffer full), %llu by the interface",
+			   final ? "summary, " : "", lm->interface, (unsigned long long) kernel, (unsigned long long) interface);
+	lm->kernel_drops = kernel;
+	lm->interface_drops = interface;
+}
+
+/* Reads what a live meter captured (waiting up to timeout_ms) and checks its drops now and then. */
 static int
-run_listener(collector *c, listeners *ls, const options *o)
+live_meter_poll(live_meter *lm, kf_flow_meter *meter, int timeout_ms, kf_error *err)
+{
+	if (kf_meter_capture_poll(lm->capture, meter, timeout_ms, err) < 0)
+		return -1;
+	if (monotonic_seconds() >= lm->next_drops_check)
+	{
+		live_meter_log_drops(lm, false);
+		lm->next_drops_check = monotonic_seconds() + METER_DROPS_CHECK_SECONDS;
+	}
+	return 0;
+}
+
+/* Receives until SIGTERM / SIGINT, flushing on the way and keeping data_dir/templates up to date;
+ * takes ownership of ls and of lm's capture. */
+static int
+run_listener(collector *c, listeners *ls, live_meter *lm, const options *o)
 {
 	kf_error	err;
 	struct sigaction sa;
@@ -294,6 +377,7 @@ run_listener(collector *c, listeners *ls, const options *o)
 	{
 		kf_log("%s", err.msg);
 		listeners_close(ls);
+		kf_meter_capture_close(lm->capture);
 		collector_finish(c);
 		return -1;
 	}
@@ -304,16 +388,23 @@ run_listener(collector *c, listeners *ls, const options *o)
 	sigaction(SIGINT, &sa, NULL);
 	kf_template_cache *templates = kf_flow_decoder_templates(c->decoder);
 	kf_template_saver saver;
+	char		exporter_text[KF_ADDR_TEXT_MAX];
 
 	kf_template_saver_start(&saver, o->data_dir, templates, monotonic_seconds());
 	for (size_t i = 0; i < ls->count; i++)
 		kf_log("listening on %s (UDP port %u, receive buffer %u KB)", ls->addresses[i],
 			   kf_udp_listener_port(ls->sockets[i]), kf_udp_listener_receive_buffer(ls->sockets[i]) / 1024);
+	if (lm->capture)
+		kf_log("metering packets on %s as exporter %s", lm->interface,
+			   kf_addr_format(o->meter.exporter, exporter_text, sizeof(exporter_text)));
 	int			rc = 0;
 
 	while (!stop_requested)
 	{
-		if (kf_udp_listeners_poll(ls->sockets, ls->count, POLL_TIMEOUT_MS, on_datagram, c, &err) < 0)
+		int			udp_timeout = lm->capture ? SHARED_POLL_TIMEOUT_MS : POLL_TIMEOUT_MS;
+
+		if ((ls->count > 0 && kf_udp_listeners_poll(ls->sockets, ls->count, udp_timeout, on_datagram, c, &err) < 0) ||
+			(lm->capture && live_meter_poll(lm, c->meter, ls->count > 0 ? 0 : POLL_TIMEOUT_MS, &err) < 0))
 		{
 			kf_log("%s", err.msg);
 			rc = -1;
@@ -327,6 +418,13 @@ run_listener(collector *c, listeners *ls, const options *o)
 		   (unsigned long long) kf_collector_status_kernel_drops(&status));
 	kf_collector_status_close(&status);
 	listeners_close(ls);
+	if (lm->capture)
+	{
+		live_meter_log_drops(lm, true);
+		kf_meter_capture_close(lm->capture);
+		kf_flow_meter_flush(c->meter);
+		kf_flow_meter_log_summary(c->meter, lm->interface);
+	}
 	kf_log("stopping");
 	kf_template_saver_tick(&saver, templates, monotonic_seconds(), true);
 	if (collector_finish(c) < 0)
@@ -371,11 +469,19 @@ main(int argc, char **argv)
 	collector	c;
 	kf_error	err;
 	listeners	ls;
+	live_meter	lm = {.interface = o.meter.interface};
 
-	/* Bind first: a bad or busy address should fail before anything is created on disk. */
+	/* Bind and open the interface first: a bad or busy address should fail before anything is
+	 * created on disk. */
 	if (listeners_open(&ls, &o, &err) < 0)
 	{
 		kf_log("%s", err.msg);
+		return 1;
+	}
+	if (o.meter.interface && !(lm.capture = kf_meter_capture_open(o.meter.interface, &err)))
+	{
+		kf_log("%s", err.msg);
+		listeners_close(&ls);
 		return 1;
 	}
 	if (collector_open(&c, &o, &err) < 0)
@@ -383,19 +489,24 @@ main(int argc, char **argv)
 		kf_log("%s", err.msg);
 		collector_close(&c);
 		listeners_close(&ls);
+		kf_meter_capture_close(lm.capture);
 		return 1;
 	}
 	kf_maintenance *maintenance = NULL;
 
-	if (!o.read_pcap && !(maintenance = kf_maintenance_start(o.data_dir, &o.maintenance, &err)))
+	bool		offline = o.read_pcap || o.meter.pcap;
+
+	if (!offline && !(maintenance = kf_maintenance_start(o.data_dir, &o.maintenance, &err)))
 	{
 		kf_log("%s", err.msg);
 		collector_close(&c);
 		listeners_close(&ls);
+		kf_meter_capture_close(lm.capture);
 		return 1;
 	}
 
-	int			rc = o.read_pcap ? run_pcap(&c, o.read_pcap) : run_listener(&c, &ls, &o);
+	int			rc = o.read_pcap ? run_pcap(&c, o.read_pcap) :
+		o.meter.pcap ? run_meter_pcap(&c, o.meter.pcap) : run_listener(&c, &ls, &lm, &o);
 
 	kf_maintenance_stop(maintenance);
 	collector_close(&c);

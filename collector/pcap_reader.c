@@ -103,61 +103,68 @@ parse_ipv6(const uint8_t *p, size_t len, kf_udp_payload *out)
 	return KF_FRAME_NOT_UDP;
 }
 
-static kf_frame_result
-parse_ethertype(uint16_t type, const uint8_t *p, size_t len, kf_udp_payload *out)
+/* An ethertype (Ethernet, SLL, SLL2) that says IPv4 or IPv6 gives the IP header's position. */
+static kf_link_result
+ip_by_ethertype(uint16_t type, const uint8_t *p, size_t len, uint32_t vlan, kf_link_ip *out)
 {
-	if (type == ETHERTYPE_IPV4)
-		return parse_ipv4(p, len, out);
-	if (type == ETHERTYPE_IPV6)
-		return parse_ipv6(p, len, out);
-	return KF_FRAME_NOT_UDP;
+	if (type != ETHERTYPE_IPV4 && type != ETHERTYPE_IPV6)
+		return KF_LINK_NOT_IP;
+	out->ip = p;
+	out->len = len;
+	out->version = type == ETHERTYPE_IPV4 ? 4 : 6;
+	out->vlan = vlan;
+	return KF_LINK_IP;
 }
 
-static kf_frame_result
-parse_ethernet(const uint8_t *p, size_t len, kf_udp_payload *out)
+static kf_link_result
+find_ip_ethernet(const uint8_t *p, size_t len, kf_link_ip *out)
 {
 	if (len < 14)
-		return KF_FRAME_MALFORMED;
+		return KF_LINK_MALFORMED;
 	uint16_t	type = (uint16_t) kf_read_be(p + 12, 2);
 	size_t		off = 14;
+	uint32_t	vlan = 0;
 
 	for (int tags = 0; type == ETHERTYPE_VLAN || type == ETHERTYPE_QINQ || type == ETHERTYPE_QINQ_OLD; tags++)
 	{
 		if (tags == MAX_VLAN_TAGS || len - off < 4)
-			return KF_FRAME_MALFORMED;
+			return KF_LINK_MALFORMED;
+		if (tags == 0)
+			vlan = (uint32_t) (kf_read_be(p + off, 2) & 0x0fff);
 		type = (uint16_t) kf_read_be(p + off + 2, 2);
 		off += 4;
 	}
-	return parse_ethertype(type, p + off, len - off, out);
+	return ip_by_ethertype(type, p + off, len - off, vlan, out);
+}
+
+/* Raw IP has no protocol field: the version nibble decides. */
+static kf_link_result
+find_ip_raw(const uint8_t *p, size_t len, kf_link_ip *out)
+{
+	if (len < 1)
+		return KF_LINK_MALFORMED;
+	if ((p[0] >> 4) == 4)
+		return ip_by_ethertype(ETHERTYPE_IPV4, p, len, 0, out);
+	if ((p[0] >> 4) == 6)
+		return ip_by_ethertype(ETHERTYPE_IPV6, p, len, 0, out);
+	return KF_LINK_NOT_IP;
 }
 
 /* BSD loopback: a 4-byte address family in the capturing host's byte order. */
-static kf_frame_result
-parse_null(const uint8_t *p, size_t len, kf_udp_payload *out)
+static kf_link_result
+find_ip_null(const uint8_t *p, size_t len, kf_link_ip *out)
 {
 	if (len < 4)
-		return KF_FRAME_MALFORMED;
+		return KF_LINK_MALFORMED;
 	uint32_t	family_le = (uint32_t) p[0] | (uint32_t) p[1] << 8 | (uint32_t) p[2] << 16 | (uint32_t) p[3] << 24;
 	uint32_t	family_be = (uint32_t) kf_read_be(p, 4);
 	uint32_t	family = family_le < 256 ? family_le : family_be;
 
 	if (family == 2)
-		return parse_ipv4(p + 4, len - 4, out);
+		return ip_by_ethertype(ETHERTYPE_IPV4, p + 4, len - 4, 0, out);
 	if (family == 24 || family == 28 || family == 30 || family == 10)
-		return parse_ipv6(p + 4, len - 4, out);
-	return KF_FRAME_NOT_UDP;
-}
-
-static kf_frame_result
-parse_raw_ip(const uint8_t *p, size_t len, kf_udp_payload *out)
-{
-	if (len < 1)
-		return KF_FRAME_MALFORMED;
-	if ((p[0] >> 4) == 4)
-		return parse_ipv4(p, len, out);
-	if ((p[0] >> 4) == 6)
-		return parse_ipv6(p, len, out);
-	return KF_FRAME_NOT_UDP;
+		return ip_by_ethertype(ETHERTYPE_IPV6, p + 4, len - 4, 0, out);
+	return KF_LINK_NOT_IP;
 }
 
 int
@@ -179,33 +186,50 @@ kf_link_supported(int dlt)
 	}
 }
 
-kf_frame_result
-kf_link_extract_udp(int dlt, const uint8_t *frame, size_t caplen, kf_udp_payload *out)
+kf_link_result
+kf_link_find_ip(int dlt, const uint8_t *frame, size_t caplen, kf_link_ip *out)
 {
 	switch (dlt)
 	{
 		case DLT_EN10MB:
-			return parse_ethernet(frame, caplen, out);
+			return find_ip_ethernet(frame, caplen, out);
 		case DLT_LINUX_SLL:
 			/* 16-byte header, protocol (ethertype) in its last two bytes */
 			if (caplen < 16)
-				return KF_FRAME_MALFORMED;
-			return parse_ethertype((uint16_t) kf_read_be(frame + 14, 2), frame + 16, caplen - 16, out);
+				return KF_LINK_MALFORMED;
+			return ip_by_ethertype((uint16_t) kf_read_be(frame + 14, 2), frame + 16, caplen - 16, 0, out);
 		case DLT_LINUX_SLL2:
 			/* 20-byte header, protocol (ethertype) first */
 			if (caplen < 20)
-				return KF_FRAME_MALFORMED;
-			return parse_ethertype((uint16_t) kf_read_be(frame, 2), frame + 20, caplen - 20, out);
+				return KF_LINK_MALFORMED;
+			return ip_by_ethertype((uint16_t) kf_read_be(frame, 2), frame + 20, caplen - 20, 0, out);
 		case DLT_RAW:
 		case DLT_IPV4:
 		case DLT_IPV6:
-			return parse_raw_ip(frame, caplen, out);
+			return find_ip_raw(frame, caplen, out);
 		case DLT_NULL:
 		case DLT_LOOP:			/* OpenBSD's loopback: same header, always network byte order */
-			return parse_null(frame, caplen, out);
+			return find_ip_null(frame, caplen, out);
 		default:
-			return KF_FRAME_NOT_UDP;
+			return KF_LINK_NOT_IP;
 	}
+}
+
+kf_frame_result
+kf_link_extract_udp(int dlt, const uint8_t *frame, size_t caplen, kf_udp_payload *out)
+{
+	kf_link_ip	ip;
+
+	switch (kf_link_find_ip(dlt, frame, caplen, &ip))
+	{
+		case KF_LINK_IP:
+			break;
+		case KF_LINK_NOT_IP:
+			return KF_FRAME_NOT_UDP;
+		case KF_LINK_MALFORMED:
+			return KF_FRAME_MALFORMED;
+	}
+	return ip.version == 4 ? parse_ipv4(ip.ip, ip.len, out) : parse_ipv6(ip.ip, ip.len, out);
 }
 
 static void

@@ -1,7 +1,8 @@
 /*
  * pcap_reader.h -- reads a pcap / pcapng file and hands over the UDP payloads it carries, with the
  * exporter (IP source) address.  Link layers: Ethernet (with 802.1Q / QinQ tags), Linux cooked
- * (SLL, SLL2), raw IP and BSD loopback; IPv4 and IPv6 (extension headers skipped).
+ * (SLL, SLL2), raw IP and BSD loopback; IPv4 and IPv6 (extension headers skipped).  The link layer
+ * parser is shared with the flow meter (kf_link_find_ip), so kflowd has one.
  */
 #ifndef KF_PCAP_READER_H
 #define KF_PCAP_READER_H
@@ -40,6 +41,27 @@ typedef struct kf_pcap_stats
 } kf_pcap_stats;
 
 typedef void (*kf_udp_payload_fn) (void *ctx, const kf_udp_payload *payload);
+
+/* Where the IP packet of a frame starts, as kf_link_find_ip finds it. */
+typedef struct kf_link_ip
+{
+	const uint8_t *ip;			/* the IP header */
+	size_t		len;			/* captured bytes from ip on (may be less than the packet) */
+	int			version;		/* 4 or 6, from the link layer's protocol field (or the first nibble
+								 * for raw IP); the header itself is not checked */
+	uint32_t	vlan;			/* the outermost 802.1Q / QinQ tag's VLAN id, 0 without a tag */
+} kf_link_ip;
+
+/* What kf_link_find_ip found. */
+typedef enum kf_link_result
+{
+	KF_LINK_IP,					/* out is filled */
+	KF_LINK_NOT_IP,				/* ARP, LLDP, an unknown link type ... */
+	KF_LINK_MALFORMED			/* the link header does not fit the captured bytes */
+} kf_link_result;
+
+/* Pure parser: finds the IP header of one captured frame of link type dlt (a DLT_* value). */
+kf_link_result kf_link_find_ip(int dlt, const uint8_t *frame, size_t caplen, kf_link_ip *out);
 
 /* Pure parser: finds the UDP payload of one captured frame of link type dlt (a DLT_* value). */
 kf_frame_result kf_link_extract_udp(int dlt, const uint8_t *frame, size_t caplen, kf_udp_payload *out);
