@@ -2,7 +2,8 @@
  * fuzz_aggregate.c -- libFuzzer harness for grouped aggregation (engine/aggregate.h).
  *
  * The input bytes are read as a kf_agg_spec: up to 4 group keys of any kind (with arbitrary
- * columns, widths, origins and prefix lengths), up to 4 aggregates (including unknown functions),
+ * columns, widths, origins and prefix lengths), up to 4 aggregates (including unknown functions, and
+ * the HLL precision, percentile rank and slice parameters, valid or not),
  * HAVING, ORDER BY, LIMIT/OFFSET, a thread count and a memory limit.  Every spec must be rejected
  * with a message or run to completion over a small data directory written once at start-up; the
  * result is read completely and formatted.  A run on one thread and on two must give the same
@@ -145,8 +146,13 @@ read_spec(reader *r, fuzz_spec *f)
 	s->naggs = byte(r) % 5;
 	for (uint32_t i = 0; i < s->naggs; i++)
 	{
-		f->aggs[i].func = (kf_agg_func) (byte(r) % 7);
+		/* one past the last function, to reach the "unknown function" error too */
+		f->aggs[i].func = (kf_agg_func) (byte(r) % (KF_AGG_PERCENTILE_RATE + 2));
 		f->aggs[i].col = (kf_ecol) (byte(r) % (KF_E_NUM_COLUMNS + 1));
+		f->aggs[i].hll_precision = byte(r) % 17;
+		f->aggs[i].rank = (double) (byte(r) % 120) - 5.0 + (double) byte(r) / 256.0;
+		f->aggs[i].slice_col = (kf_ecol) (byte(r) % (KF_E_NUM_COLUMNS + 1));
+		f->aggs[i].slice_seconds = byte(r) % 4 == 0 ? number(r) : 60 * (int64_t) (byte(r) % 8);
 	}
 	s->nhaving = byte(r) % 3;
 	for (uint32_t i = 0; i < s->nhaving; i++)
