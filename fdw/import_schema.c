@@ -13,8 +13,9 @@
  * are left alone with a notice.  A renamed device gets a table under its new name; the table
  * under its old name still reads the same device_id until the operator drops it.
  *
- * OPTIONS (dialect_columns 'true') adds Kentik's dialect columns (i_protocol_name, inet_family,
- * i_duration, i_fast_dataset) at the end of every table.
+ * Every table ends with Kentik's dialect columns (i_protocol_name, inet_family, i_duration,
+ * i_fast_dataset); OPTIONS (dialect_columns 'false') leaves them out, for a column list that
+ * matches an older import or a table of the stored columns only.
  *
  *-------------------------------------------------------------------------
  */
@@ -67,7 +68,7 @@ static const KfImportColumn table_columns[] = {
 	{"dst_flow_tags", "text"},
 };
 
-/* Kentik's dialect columns, added at the end with OPTIONS (dialect_columns 'true'). */
+/* Kentik's dialect columns, at the end unless OPTIONS (dialect_columns 'false'). */
 static const KfImportColumn dialect_columns[] = {
 	{"i_protocol_name", "text"},
 	{"inet_family", "integer"},
@@ -111,13 +112,13 @@ kentik_time_type_name(ForeignServer *server)
 }
 
 /*
- * wants_dialect_columns reads the import's options: dialect_columns (boolean, default false)
+ * wants_dialect_columns reads the import's options: dialect_columns (boolean, default true)
  * is the only one.
  */
 static bool
 wants_dialect_columns(ImportForeignSchemaStmt *stmt)
 {
-	bool		wanted = false;
+	bool		wanted = true;
 	ListCell   *lc;
 
 	foreach(lc, stmt->options)

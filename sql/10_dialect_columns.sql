@@ -9,8 +9,7 @@ SET kentik_fdw.reference_time = 1700000000;
 SET extra_float_digits = 0;
 
 CREATE SCHEMA dialect;
-IMPORT FOREIGN SCHEMA kentik LIMIT TO (all_devices, "edge-router-2") FROM SERVER kde INTO dialect
-  OPTIONS (dialect_columns 'true');
+IMPORT FOREIGN SCHEMA kentik LIMIT TO (all_devices, "edge-router-2") FROM SERVER kde INTO dialect;
 SELECT attname, format_type(atttypid, atttypmod) FROM pg_attribute
 WHERE attrelid = 'dialect.all_devices'::regclass AND attnum > 29 ORDER BY attnum;
 IMPORT FOREIGN SCHEMA kentik FROM SERVER kde INTO dialect OPTIONS (no_such_option 'x');
