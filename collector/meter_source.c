@@ -33,18 +33,11 @@ capture_time_us(const struct pcap_pkthdr *h)
 int
 kf_meter_read_pcap(const char *path, kf_flow_meter *m, kf_error *err)
 {
-	char		errbuf[PCAP_ERRBUF_SIZE] = "";
-	pcap_t	   *pc = pcap_open_offline(path, errbuf);
+	int			dlt;
+	pcap_t	   *pc = kf_pcap_open_capture(path, &dlt, err);
 
 	if (!pc)
-		return kf_error_set(err, "cannot read capture \"%s\": %s", path, errbuf);
-	int			dlt = pcap_datalink(pc);
-
-	if (!kf_link_supported(dlt))
-	{
-		pcap_close(pc);
-		return kf_error_set(err, "capture \"%s\": unsupported link type %d", path, dlt);
-	}
+		return -1;
 	struct pcap_pkthdr *hdr;
 	const u_char *frame;
 	int			rc;

@@ -245,21 +245,35 @@ count_frame(kf_pcap_stats *stats, kf_frame_result r)
 	}
 }
 
-int
-kf_pcap_read(const char *path, kf_udp_payload_fn fn, void *ctx, kf_pcap_stats *stats, kf_error *err)
+pcap_t *
+kf_pcap_open_capture(const char *path, int *dlt, kf_error *err)
 {
 	char		errbuf[PCAP_ERRBUF_SIZE] = "";
 	pcap_t	   *pc = pcap_open_offline(path, errbuf);
 
 	if (!pc)
-		return kf_error_set(err, "cannot read capture \"%s\": %s", path, errbuf);
-	int			dlt = pcap_datalink(pc);
-
-	if (!kf_link_supported(dlt))
 	{
-		pcap_close(pc);
-		return kf_error_set(err, "capture \"%s\": unsupported link type %d", path, dlt);
+		kf_error_set(err, "cannot read capture \"%s\": %s", path, errbuf);
+		return NULL;
 	}
+	*dlt = pcap_datalink(pc);
+	if (!kf_link_supported(*dlt))
+	{
+		kf_error_set(err, "capture \"%s\": unsupported link type %d", path, *dlt);
+		pcap_close(pc);
+		return NULL;
+	}
+	return pc;
+}
+
+int
+kf_pcap_read(const char *path, kf_udp_payload_fn fn, void *ctx, kf_pcap_stats *stats, kf_error *err)
+{
+	int			dlt;
+	pcap_t	   *pc = kf_pcap_open_capture(path, &dlt, err);
+
+	if (!pc)
+		return -1;
 	struct pcap_pkthdr *hdr;
 	const u_char *frame;
 	int			rc;

@@ -10,6 +10,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include <pcap/pcap.h>
+
 #include "store/store.h"
 
 typedef struct kf_udp_payload
@@ -68,6 +70,10 @@ kf_frame_result kf_link_extract_udp(int dlt, const uint8_t *frame, size_t caplen
 
 /* True when kf_link_extract_udp understands link type dlt. */
 int			kf_link_supported(int dlt);
+
+/* Opens a pcap / pcapng file whose link type is supported and tells it (*dlt); NULL with a
+ * message naming the file otherwise.  The caller pcap_close()s it. */
+pcap_t	   *kf_pcap_open_capture(const char *path, int *dlt, kf_error *err);
 
 /*
  * Calls fn for every UDP payload in the file, in file order.  Returns 0, or -1 with a message
