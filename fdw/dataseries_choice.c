@@ -31,7 +31,6 @@
 #include "fdw/kentik_fdw.h"
 
 #include <math.h>
-#include <sys/stat.h>
 
 #include "executor/executor.h"
 #include "optimizer/cost.h"
@@ -249,6 +248,27 @@ read_conditions(const kf_pred *where, KfWindow *w, bool *forced, kf_dataseries *
 }
 
 /*
+ * kf_time_window sets [*first, *last] to the seconds the time conditions of where admit
+ * (PG_INT64_MIN / PG_INT64_MAX where unbounded; first > last when none), for estimates.
+ */
+void
+kf_time_window(const kf_pred *where, int64 *first, int64 *last)
+{
+	KfWindow	w = {0};
+	bool		forced = false;
+	kf_dataseries series = KF_DATASERIES_FULL;
+
+	read_conditions(where, &w, &forced, &series);
+	*first = w.has_first ? w.first : PG_INT64_MIN;
+	*last = w.has_last ? w.last : PG_INT64_MAX;
+	if (w.empty)
+	{
+		*first = 1;
+		*last = 0;
+	}
+}
+
+/*
  * data_span lists the parts of a dataseries the window can touch and returns how many there
  * are, with the first and last second their names cover.
  */
@@ -300,7 +320,7 @@ kf_choose_dataseries(const KfTableOptions *opts, const kf_pred *where, bool slic
 		int64		end = w.has_last ? w.last : kf_reference_time();
 
 		if (end - w.first + 1 >= KF_FAST_MIN_WINDOW_SECONDS &&
-			data_span(opts, KF_DATASERIES_FAST, &w, &data_first, &data_last) > 0)
+			kf_stored_bytes(opts, KF_DATASERIES_FAST, w.first, w.has_last ? w.last : PG_INT64_MAX) > 0)
 			series = KF_DATASERIES_FAST;
 	}
 	choice->dataseries = series;
@@ -342,54 +362,4 @@ kf_choose_agg_dataseries(KfAggScanState *state, kf_agg_spec *spec)
 						 sliced, &choice);
 	spec->dataseries = choice.dataseries;
 	spec->duration_seconds = choice.duration_seconds;
-}
-
-/* ---------------------------------------------------------------- estimates */
-
-/* series_bytes sums the sizes of a dataseries' part files for the table; -1 if unreadable. */
-static double
-series_bytes(const KfTableOptions *opts, kf_dataseries series)
-{
-	kf_part_list parts;
-	kf_error	err;
-	double		total = 0;
-
-	if (kf_parts_list_series(opts->data_dir, series, opts->device_id, PG_INT64_MIN, PG_INT64_MAX,
-							 &parts, &err) != 0)
-		return -1;
-	for (size_t i = 0; i < parts.count; i++)
-	{
-		struct stat st;
-		char	   *path = parts.parts[i].path;
-
-		if (!is_absolute_path(path))
-			path = psprintf("%s/%s", opts->data_dir, path);
-		if (stat(path, &st) == 0)
-			total += (double) st.st_size;
-	}
-	kf_part_list_free(&parts);
-	return total;
-}
-
-/*
- * kf_estimate_fast_rows rescales a relation's estimates (made from the Full parts by
- * kf_estimate_rel_size) to the Fast parts it reads, keeping the conditions' selectivity and
- * estimates.c's bytes per row.
- */
-void
-kf_estimate_fast_rows(RelOptInfo *baserel, KfRelInfo *info)
-{
-	double		full_rows = info->stored_rows;
-	double		full_bytes = series_bytes(&info->options, KF_DATASERIES_FULL);
-	double		bytes = series_bytes(&info->options, KF_DATASERIES_FAST);
-	double		fast_rows;
-
-	if (bytes < 0 || full_bytes < 0)
-		return;
-	/* the same bytes per row as the Full estimate, whose rows are full_bytes / that */
-	fast_rows = Max(full_rows * bytes / Max(full_bytes, 1.0), 1.0);
-	info->stored_rows = fast_rows;
-	info->stored_pages = Max(ceil(bytes / BLCKSZ), 1.0);
-	baserel->tuples = fast_rows;
-	baserel->rows = clamp_row_est(baserel->rows * fast_rows / Max(full_rows, 1.0));
 }

@@ -5,7 +5,10 @@
  *
  * The store keeps no statistics, so the row count comes from the size of the part files the
  * scan may read divided by a typical compressed row size (KF_EST_BYTES_PER_ROW; flows compress
- * to a few bytes per column), times the selectivity PostgreSQL computes for all conditions.
+ * to a few bytes per column), times the selectivity PostgreSQL computes for all conditions.  The
+ * parts counted are those of the dataseries the scan reads (dataseries_choice.c) in the hours its
+ * time conditions admit, so `ctimestamp > 60` is not costed like the whole store (which also kept
+ * PostgreSQL from JIT-compiling small queries over large stores).
  * Listing the parts only reads directories and stats files; it never opens a part, and the sizes
  * are cached per backend and directory (see StoreSizeCache), so a planning normally only stats the
  * store's directories.
@@ -61,6 +64,7 @@ typedef struct DirStamp
 
 typedef struct HourDirSize
 {
+	int64		hour;			/* epoch seconds of its start: it holds [hour, hour + 3599] */
 	char	   *path;
 	DirStamp	stamp;
 	double		bytes;			/* sizes of the directory's visible parts */
@@ -78,8 +82,9 @@ typedef struct DeviceDirSize
 typedef struct StoreSizeCache
 {
 	char	   *data_dir;
+	kf_dataseries series;
 	MemoryContext context;		/* holds everything below */
-	DirStamp	stamp;			/* of DIR/data */
+	DirStamp	stamp;			/* of DIR/data or DIR/fast */
 	int			ndevices;
 	DeviceDirSize *devices;
 	struct StoreSizeCache *next;
@@ -180,9 +185,10 @@ build_device(DeviceDirSize *dev)
 		uint64_t	hour;
 		HourDirSize *h;
 
-		if (!kf_parse_decimal(name, strlen(name), &hour))
+		if (!kf_parse_decimal(name, strlen(name), &hour) || hour > (uint64_t) PG_INT64_MAX - 3600)
 			continue;
 		h = &dev->hours[dev->nhours++];
+		h->hour = (int64) hour;
 		h->path = psprintf("%s/%s", dev->path, name);
 		if (!measure_hour_dir(h))
 			return false;
@@ -194,7 +200,7 @@ build_device(DeviceDirSize *dev)
 static bool
 build_store(StoreSizeCache *cache)
 {
-	char	   *data_path = psprintf("%s/%s", cache->data_dir, kf_dataseries_dir_name(KF_DATASERIES_FULL));
+	char	   *data_path = psprintf("%s/%s", cache->data_dir, kf_dataseries_dir_name(cache->series));
 	List	   *names;
 	ListCell   *lc;
 
@@ -224,7 +230,7 @@ build_store(StoreSizeCache *cache)
 static bool
 structure_holds(StoreSizeCache *cache)
 {
-	char	   *data_path = psprintf("%s/%s", cache->data_dir, kf_dataseries_dir_name(KF_DATASERIES_FULL));
+	char	   *data_path = psprintf("%s/%s", cache->data_dir, kf_dataseries_dir_name(cache->series));
 	bool		holds = stamp_holds(data_path, &cache->stamp);
 
 	pfree(data_path);
@@ -234,15 +240,16 @@ structure_holds(StoreSizeCache *cache)
 }
 
 static StoreSizeCache *
-size_cache_for(const char *data_dir)
+size_cache_for(const char *data_dir, kf_dataseries series)
 {
 	StoreSizeCache *cache;
 
 	for (cache = size_caches; cache != NULL; cache = cache->next)
-		if (strcmp(cache->data_dir, data_dir) == 0)
+		if (strcmp(cache->data_dir, data_dir) == 0 && cache->series == series)
 			return cache;
 	cache = MemoryContextAllocZero(TopMemoryContext, sizeof(StoreSizeCache));
 	cache->data_dir = MemoryContextStrdup(TopMemoryContext, data_dir);
+	cache->series = series;
 	cache->context = AllocSetContextCreate(TopMemoryContext, "kentik_fdw stored size cache",
 										   ALLOCSET_SMALL_SIZES);
 	cache->next = size_caches;
@@ -251,13 +258,13 @@ size_cache_for(const char *data_dir)
 }
 
 /*
- * stored_bytes sums the sizes of the visible parts of the table (one device or all); -1 if they
- * cannot be listed.
+ * kf_stored_bytes sums the sizes of the visible parts of the table (one device or all) in a
+ * dataseries whose hour directories overlap [first, last]; -1 if they cannot be listed.
  */
-static double
-stored_bytes(const KfTableOptions *opts)
+double
+kf_stored_bytes(const KfTableOptions *opts, kf_dataseries series, int64 first, int64 last)
 {
-	StoreSizeCache *cache = size_cache_for(opts->data_dir);
+	StoreSizeCache *cache = size_cache_for(opts->data_dir, series);
 	MemoryContext old = MemoryContextSwitchTo(cache->context);
 	bool		ok = true;
 	double		total = 0;
@@ -277,6 +284,9 @@ stored_bytes(const KfTableOptions *opts)
 		for (int h = 0; ok && h < dev->nhours; h++)
 		{
 			HourDirSize *hour = &dev->hours[h];
+
+			if (hour->hour > last || hour->hour + 3599 < first)
+				continue;
 
 			if (!stamp_holds(hour->path, &hour->stamp))
 				ok = measure_hour_dir(hour);
@@ -300,8 +310,13 @@ stored_bytes(const KfTableOptions *opts)
 void
 kf_estimate_rel_size(PlannerInfo *root, RelOptInfo *baserel, KfRelInfo *info)
 {
-	double		bytes = stored_bytes(&info->options);
+	int64		first,
+				last;
+	double		bytes;
 	Selectivity sel;
+
+	kf_time_window(kf_pred_for_planning(baserel->baserestrictinfo, info->columns), &first, &last);
+	bytes = kf_stored_bytes(&info->options, info->dataseries, first, last);
 
 	if (bytes < 0)
 	{

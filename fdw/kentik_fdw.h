@@ -158,7 +158,8 @@ extern kf_pred *kf_pred_for_planning(List *clauses, KfColumnMap *columns);
 extern bool kf_groups_by_start_time(PlannerInfo *root, RelOptInfo *baserel, KfColumnMap *columns);
 extern void kf_choose_dataseries(const KfTableOptions *opts, const kf_pred *where, bool sliced,
 								 KfDataseriesChoice *choice);
-extern void kf_estimate_fast_rows(RelOptInfo *baserel, KfRelInfo *info);
+extern void kf_time_window(const kf_pred *where, int64 *first, int64 *last);
+extern double kf_stored_bytes(const KfTableOptions *opts, kf_dataseries series, int64 first, int64 last);
 struct KfAggScanState;
 extern void kf_choose_agg_dataseries(struct KfAggScanState *state, kf_agg_spec *spec);
 

@@ -91,8 +91,6 @@ kf_get_foreign_rel_size(PlannerInfo *root, RelOptInfo *baserel, Oid foreigntable
 	info->sliced = kf_groups_by_start_time(root, baserel, info->columns);
 	choose_dataseries(baserel, info);
 	kf_estimate_rel_size(root, baserel, info);
-	if (info->dataseries == KF_DATASERIES_FAST)
-		kf_estimate_fast_rows(baserel, info);
 }
 
 /* kf_get_foreign_paths offers the one access path: a full (filtered) scan. */
