@@ -67,7 +67,10 @@ if [ "$build" -eq 1 ]; then
 fi
 
 gen=(build/flowgen --flows "$flows" --seed 42 --end "$end" --span "$span" --devices 4 --quiet)
-if [ ! -f "$scratch/flows.pcap" ]; then
+# With --reuse-store the capture is not needed again (it may have been deleted to save disk).
+reusable=0
+[ "$reuse" -eq 1 ] && [ -f "$out/ingest_seconds" ] && [ -d "$store/data" ] && reusable=1
+if [ ! -f "$scratch/flows.pcap" ] && [ "$reusable" -eq 0 ]; then
 	log "generate $flows flows: ${gen[*]}"
 	t=$(date +%s%N)
 	"${gen[@]}" --pcap "$scratch/flows.pcap.tmp" --truth "$scratch/truth" --tags-out "$scratch/tags" \
@@ -77,7 +80,7 @@ if [ ! -f "$scratch/flows.pcap" ]; then
 fi
 
 fast_log=$out/kflowd.log
-if [ "$reuse" -eq 1 ] && [ -f "$out/ingest_seconds" ] && [ -d "$store/data" ]; then
+if [ "$reusable" -eq 1 ]; then
 	log "reuse the Full data of the last run; rebuild Fast${rows_per_hour:+ with --fast-rows-per-hour $rows_per_hour}"
 	rm -rf "$store/fast"
 	fast_log=$out/kflowd_fast.log

@@ -454,8 +454,10 @@ open_int_stream(kf_part_reader *r, uint32_t block, kf_column_id col, const chunk
 		return -1;
 
 	const char *why = "trailing bytes after the integer stream";
+	size_t		used = kf_int_stream_open(r->decoded, c->decoded_len, r->block_rows[block], s, &why);
 
-	if (kf_int_stream_open(r->decoded, c->decoded_len, r->block_rows[block], s, &why) != c->decoded_len)
+	/* 0 is a failure even for an (impossible, corrupt) empty chunk */
+	if (used == 0 || used != c->decoded_len)
 		return decode_error(r, block, col, why, err);
 	return 0;
 }
