@@ -304,18 +304,20 @@ kf_stored_bytes(const KfTableOptions *opts, kf_dataseries series, int64 first, i
 }
 
 /*
- * kf_estimate_rel_size sets baserel->tuples and baserel->rows.  A data directory that cannot be
- * listed gets a default size here; the scan itself reports the error.
+ * kf_estimate_rel_size sets baserel->tuples and baserel->rows; conditions are the restriction
+ * clauses as kf_pred_for_planning translated them (their time window limits the parts counted).
+ * A data directory that cannot be listed gets a default size here; the scan itself reports the
+ * error.
  */
 void
-kf_estimate_rel_size(PlannerInfo *root, RelOptInfo *baserel, KfRelInfo *info)
+kf_estimate_rel_size(PlannerInfo *root, RelOptInfo *baserel, KfRelInfo *info, const kf_pred *conditions)
 {
 	int64		first,
 				last;
 	double		bytes;
 	Selectivity sel;
 
-	kf_time_window(kf_pred_for_planning(baserel->baserestrictinfo, info->columns), &first, &last);
+	kf_time_window(conditions, &first, &last);
 	bytes = kf_stored_bytes(&info->options, info->dataseries, first, last);
 
 	if (bytes < 0)

@@ -167,7 +167,8 @@ extern void kf_choose_agg_dataseries(struct KfAggScanState *state, kf_agg_spec *
 #define KF_SCAN_STARTUP_COST 10.0
 #define KF_ENGINE_ROW_COST_FACTOR 0.05
 
-extern void kf_estimate_rel_size(PlannerInfo *root, RelOptInfo *baserel, KfRelInfo *info);
+extern void kf_estimate_rel_size(PlannerInfo *root, RelOptInfo *baserel, KfRelInfo *info,
+								 const kf_pred *conditions);
 extern void kf_estimate_costs(PlannerInfo *root, RelOptInfo *baserel, KfRelInfo *info);
 
 extern void kf_get_foreign_rel_size(PlannerInfo *root, RelOptInfo *baserel, Oid foreigntableid);

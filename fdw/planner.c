@@ -44,16 +44,15 @@ classify_conditions(RelOptInfo *baserel, KfRelInfo *info)
 }
 
 /*
- * choose_dataseries picks the dataseries from every restriction clause, pushed or not, so the
- * choice does not depend on kentik_fdw.enable_pushdown.
+ * choose_dataseries picks the dataseries from every restriction clause, pushed or not (translated
+ * once into conditions), so the choice does not depend on kentik_fdw.enable_pushdown.
  */
 static void
-choose_dataseries(RelOptInfo *baserel, KfRelInfo *info)
+choose_dataseries(const kf_pred *conditions, KfRelInfo *info)
 {
 	KfDataseriesChoice choice;
 
-	kf_choose_dataseries(&info->options, kf_pred_for_planning(baserel->baserestrictinfo, info->columns),
-						 info->sliced, &choice);
+	kf_choose_dataseries(&info->options, conditions, info->sliced, &choice);
 	info->dataseries = choice.dataseries;
 }
 
@@ -67,6 +66,7 @@ kf_get_foreign_rel_size(PlannerInfo *root, RelOptInfo *baserel, Oid foreigntable
 	KfRelInfo  *info = palloc0(sizeof(KfRelInfo));
 	Relation	rel;
 	ListCell   *lc;
+	kf_pred    *conditions;
 
 	info->kind = KF_REL_BASE;
 	info->foreigntableid = foreigntableid;
@@ -89,8 +89,9 @@ kf_get_foreign_rel_size(PlannerInfo *root, RelOptInfo *baserel, Oid foreigntable
 
 	/* the planner's dataseries, for the estimates and EXPLAIN; the scan decides again */
 	info->sliced = kf_groups_by_start_time(root, baserel, info->columns);
-	choose_dataseries(baserel, info);
-	kf_estimate_rel_size(root, baserel, info);
+	conditions = kf_pred_for_planning(baserel->baserestrictinfo, info->columns);
+	choose_dataseries(conditions, info);
+	kf_estimate_rel_size(root, baserel, info, conditions);
 }
 
 /* kf_get_foreign_paths offers the one access path: a full (filtered) scan. */
