@@ -25,7 +25,9 @@
 #define FOLDED_PORT 65535
 #define PROTOCOL_ICMP 1
 #define PROTOCOL_ICMPV6 58
-#define SOURCE_HEADER "kentik_fdw fast source 1"
+#define SOURCE_HEADER "kentik_fdw fast source 2"
+/* A source file: header, part name, 24 hour lines of < 100 bytes, "end". */
+#define SOURCE_TEXT_MAX 4096
 
 /* The key levels, finest first. */
 enum
@@ -517,15 +519,23 @@ add_groups(const fast_builder *b, kf_writer *w, int64_t hour, kf_error *err)
 	return 0;
 }
 
-/* DIR/<series>/dev-<ID>/<HOUR>. */
+/* DIR/<series>/dev-<ID>/<START>: an hour directory of Full, a day directory of Fast. */
 static int
-hour_path(char *buf, size_t size, const char *data_dir, kf_dataseries series, uint32_t device_id, int64_t hour,
-		  kf_error *err)
+series_dir_path(char *buf, size_t size, const char *data_dir, kf_dataseries series, uint32_t device_id,
+				int64_t start, kf_error *err)
 {
 	if (snprintf(buf, size, "%s/%s/dev-%u/%lld", data_dir, kf_dataseries_dir_name(series), device_id,
-				 (long long) hour) >= (int) size)
+				 (long long) start) >= (int) size)
 		return kf_error_set(err, "%s: path too long", data_dir);
 	return 0;
+}
+
+/* The Fast day directory that holds the slice of `hour`. */
+static int
+fast_day_path(char *buf, size_t size, const char *data_dir, uint32_t device_id, int64_t hour, kf_error *err)
+{
+	return series_dir_path(buf, size, data_dir, KF_DATASERIES_FAST, device_id, hour - hour % KF_FAST_DIR_SECONDS,
+						   err);
 }
 
 /* The visible parts of a Full hour, opened; *count readers; their rows in *rows. */
@@ -576,12 +586,20 @@ close_parts(kf_part_reader **readers, size_t count)
 	free(readers);
 }
 
-/* What a Fast hour's source file says. */
+/* What the source file says of one hour of a Fast day. */
+typedef struct fast_hour_source
+{
+	int64_t		hour;
+	uint64_t	full_rows;		/* rows of the Full hour the build read */
+	int64_t		full_dir_mtime_ns;	/* the Full hour directory's mtime before that read */
+} fast_hour_source;
+
+/* A Fast day's source file: the part it describes and its built hours, ascending. */
 typedef struct fast_source
 {
 	char		part[NAME_MAX + 1];
-	uint64_t	full_rows;
-	int64_t		full_dir_mtime_ns;
+	size_t		count;
+	fast_hour_source hours[KF_FAST_DIR_SECONDS / HOUR_SECONDS];
 } fast_source;
 
 /* The modification time of a directory in nanoseconds, -1 when it cannot be read. */
@@ -595,20 +613,53 @@ dir_mtime_ns(const char *dir)
 	return (int64_t) st.st_mtim.tv_sec * 1000000000 + st.st_mtim.tv_nsec;
 }
 
+/* The entry of `hour`, or NULL. */
+static fast_hour_source *
+source_find(fast_source *src, int64_t hour)
+{
+	for (size_t i = 0; i < src->count; i++)
+		if (src->hours[i].hour == hour)
+			return &src->hours[i];
+	return NULL;
+}
+
+/* Sets the entry of e->hour, keeping the entries ascending (a day has room for all its hours). */
+static void
+source_set(fast_source *src, const fast_hour_source *e)
+{
+	fast_hour_source *found = source_find(src, e->hour);
+	size_t		at = 0;
+
+	if (found != NULL)
+	{
+		*found = *e;
+		return;
+	}
+	while (at < src->count && src->hours[at].hour < e->hour)
+		at++;
+	memmove(&src->hours[at + 1], &src->hours[at], (src->count - at) * sizeof(src->hours[0]));
+	src->hours[at] = *e;
+	src->count++;
+}
+
 /*
  * Replaces the source file (dot-file, rename) without fsync: it only saves work, so when a crash
- * loses or truncates it the hour is merely rebuilt, and the build saves two fsyncs per hour.
+ * loses or truncates it the day's hours are merely rebuilt, and a build saves two fsyncs.
  */
 static int
 write_source(const char *fast_dir, const fast_source *src, kf_error *err)
 {
-	char		text[NAME_MAX + 160],
+	char		text[SOURCE_TEXT_MAX],
 				token[KF_UNIQUE_TOKEN_SIZE],
 				tmp[PATH_MAX],
 				final[PATH_MAX];
-	int			len = snprintf(text, sizeof(text), "%s\npart %s\nfull_rows %llu\nfull_dir_mtime_ns %lld\nend\n",
-							   SOURCE_HEADER, src->part, (unsigned long long) src->full_rows,
-							   (long long) src->full_dir_mtime_ns);
+	size_t		len = (size_t) snprintf(text, sizeof(text), "%s\npart %s\n", SOURCE_HEADER, src->part);
+
+	for (size_t i = 0; i < src->count; i++)
+		len += (size_t) snprintf(text + len, sizeof(text) - len, "hour %lld full_rows %llu full_dir_mtime_ns %lld\n",
+								 (long long) src->hours[i].hour, (unsigned long long) src->hours[i].full_rows,
+								 (long long) src->hours[i].full_dir_mtime_ns);
+	len += (size_t) snprintf(text + len, sizeof(text) - len, "end\n");
 
 	kf_unique_token(token, sizeof(token));
 	if (snprintf(tmp, sizeof(tmp), "%s/.%s.tmp-%s", fast_dir, KF_FAST_SOURCE_FILE, token) >= (int) sizeof(tmp) ||
@@ -620,7 +671,7 @@ write_source(const char *fast_dir, const fast_source *src, kf_error *err)
 	if (f == NULL)
 		return kf_error_set(err, "%s: cannot create: %s", tmp, strerror(errno));
 
-	bool		written = fwrite(text, 1, (size_t) len, f) == (size_t) len;
+	bool		written = fwrite(text, 1, len, f) == len;
 
 	if (fclose(f) != 0 || !written || rename(tmp, final) != 0)
 	{
@@ -631,15 +682,49 @@ write_source(const char *fast_dir, const fast_source *src, kf_error *err)
 	return 0;
 }
 
-/* Reads the source file; false when it is missing or does not parse (the hour is rebuilt). */
+/*
+ * Parses a source file: the header, "part NAME", one "hour ..." line per built hour of the day
+ * starting at `day` (ascending, hour-aligned), "end".  False when any of it does not hold.
+ */
 static bool
-read_source(const char *fast_dir, fast_source *src)
+parse_source(const char *text, int64_t day, fast_source *src)
+{
+	int			used = 0;
+	const char *p = text;
+
+	memset(src, 0, sizeof(*src));
+	if (sscanf(p, SOURCE_HEADER "\npart %255s\n%n", src->part, &used) != 1 || used == 0)
+		return false;
+	p += used;
+	while (strncmp(p, "hour ", 5) == 0)
+	{
+		long long	hour,
+					mtime;
+		unsigned long long rows;
+		fast_hour_source *e;
+
+		used = 0;
+		if (src->count == COUNT_OF(src->hours) ||
+			sscanf(p, "hour %lld full_rows %llu full_dir_mtime_ns %lld\n%n", &hour, &rows, &mtime, &used) != 3 ||
+			used == 0 || hour < day || hour >= day + KF_FAST_DIR_SECONDS || hour % HOUR_SECONDS != 0 ||
+			(src->count > 0 && hour <= src->hours[src->count - 1].hour))
+			return false;
+		e = &src->hours[src->count++];
+		e->hour = hour;
+		e->full_rows = rows;
+		e->full_dir_mtime_ns = mtime;
+		p += used;
+	}
+	return strcmp(p, "end\n") == 0;
+}
+
+/* Reads the source file of the Fast day starting at `day`; false when it is missing or does not
+ * parse (then every hour of the day counts as outdated). */
+static bool
+read_source(const char *fast_dir, int64_t day, fast_source *src)
 {
 	char		path[PATH_MAX],
-				text[NAME_MAX + 160];
-	unsigned long long rows;
-	long long	mtime;
-	int			used = 0;
+				text[SOURCE_TEXT_MAX];
 
 	if (snprintf(path, sizeof(path), "%s/%s", fast_dir, KF_FAST_SOURCE_FILE) >= (int) sizeof(path))
 		return false;
@@ -653,15 +738,10 @@ read_source(const char *fast_dir, fast_source *src)
 
 	fclose(f);
 	text[len] = '\0';
-	if (sscanf(text, SOURCE_HEADER "\npart %255s\nfull_rows %llu\nfull_dir_mtime_ns %lld\nend\n%n", src->part,
-			   &rows, &mtime, &used) != 3 || used == 0 || (size_t) used != len)
-		return false;
-	src->full_rows = rows;
-	src->full_dir_mtime_ns = mtime;
-	return true;
+	return strlen(text) == len && parse_source(text, day, src);
 }
 
-/* Names of the visible parts of a Fast hour and their highest level. */
+/* Names of the visible parts of a Fast day and their highest level. */
 typedef struct visible_parts
 {
 	kf_hour_state state;
@@ -698,56 +778,107 @@ free_visible(visible_parts *v)
 	kf_hour_state_free(&v->state);
 }
 
-/* Publishes the groups as the hour's Fast part, replacing the visible ones, then its source file. */
+/*
+ * Buffers the rows of the day's visible parts that lie in none of the rebuilt hours, the other
+ * hours' slices the new day part keeps; *skipped counts the rows left out.
+ */
 static int
-publish(const char *data_dir, uint32_t device_id, int64_t hour, const fast_builder *b, fast_source *src,
-		kf_fast_hour_result *out, kf_error *err)
+carry_other_hours(kf_writer *w, const char *fast_dir, const visible_parts *v, const kf_ts_range *rebuilt,
+				  size_t nrebuilt, uint64_t *skipped, kf_error *err)
 {
-	char		fast_dir[PATH_MAX];
-	visible_parts v;
+	*skipped = 0;
+	for (size_t i = 0; i < v->count; i++)
+	{
+		char		path[PATH_MAX];
+		kf_part_reader *r;
+		size_t		before = kf_writer_buffered_rows(w);
 
-	if (hour_path(fast_dir, sizeof(fast_dir), data_dir, KF_DATASERIES_FAST, device_id, hour, err) != 0 ||
-		read_visible(fast_dir, &v, err) != 0)
-		return -1;
+		if (snprintf(path, sizeof(path), "%s/%s", fast_dir, v->names[i]) >= (int) sizeof(path))
+			return kf_error_set(err, "%s/%s: path too long", fast_dir, v->names[i]);
+		if ((r = kf_part_open(path, err)) == NULL)
+			return -1;
 
-	kf_writer  *w = kf_writer_open_series(data_dir, KF_DATASERIES_FAST, device_id, err);
-	int			rc = w ? 0 : -1;
+		int			rc = kf_writer_add_part_rows(w, r, rebuilt, nrebuilt, err);
 
-	if (rc == 0 && v.max_level >= 1000)
-		rc = kf_error_set(err, "%s: rebuilt too often (merge level %u); remove the Fast hour directory to start over",
-						  fast_dir, v.max_level);
-	if (rc == 0)
-		rc = add_groups(b, w, hour, err);
-	if (rc == 0)
-		rc = kf_writer_flush_replacing(w, v.names, v.count, v.max_level + 1, src->part, sizeof(src->part), err);
-	out->replaced = v.count > 0;
-	kf_writer_close(w);
-	free_visible(&v);
-	/* A crash before the source file is written only means the hour is rebuilt once more. */
-	return rc == 0 ? write_source(fast_dir, src, err) : -1;
+		if (rc == 0)
+			*skipped += kf_part_num_rows(r) - (kf_writer_buffered_rows(w) - before);
+		kf_part_close(r);
+		if (rc != 0)
+			return -1;
+	}
+	return 0;
 }
 
-int
-kf_fast_build_hour(const char *data_dir, uint32_t device_id, int64_t hour, const kf_fast_config *cfg,
-				   kf_fast_hour_result *out, kf_error *err)
+/*
+ * Publishes what w holds (the new rows of the built hours) in a new part of the Fast day together
+ * with the rows of the day's visible parts outside those hours, replacing those parts in one
+ * rename, then the day's source file with the built hours' entries.  results[i] belongs to
+ * built[i].
+ */
+static int
+publish_day(const char *data_dir, uint32_t device_id, int64_t day, kf_writer *w, const fast_hour_source *built,
+			size_t nbuilt, kf_fast_hour_result *results, kf_error *err)
+{
+	char		fast_dir[PATH_MAX];
+	kf_ts_range rebuilt[KF_FAST_DIR_SECONDS / HOUR_SECONDS];
+	visible_parts v;
+	fast_source src;
+	bool		source_holds;
+	uint64_t	skipped = 0;
+
+	if (series_dir_path(fast_dir, sizeof(fast_dir), data_dir, KF_DATASERIES_FAST, device_id, day, err) != 0 ||
+		read_visible(fast_dir, &v, err) != 0)
+		return -1;
+	/* The other hours' entries stay valid only while the part they describe is the visible one. */
+	source_holds = read_source(fast_dir, day, &src) && v.count == 1 && strcmp(v.names[0], src.part) == 0;
+	if (!source_holds)
+		memset(&src, 0, sizeof(src));
+	for (size_t i = 0; i < nbuilt; i++)
+		rebuilt[i] = (kf_ts_range) {built[i].hour, built[i].hour + HOUR_SECONDS - 1};
+
+	int			rc = 0;
+
+	if (v.max_level >= 1000)
+		rc = kf_error_set(err, "%s: rebuilt too often (merge level %u); remove the Fast day directory to start over",
+						  fast_dir, v.max_level);
+	if (rc == 0)
+		rc = carry_other_hours(w, fast_dir, &v, rebuilt, nbuilt, &skipped, err);
+	if (rc == 0)
+		rc = kf_writer_flush_replacing(w, v.names, v.count, v.max_level + 1, src.part, sizeof(src.part), err);
+	free_visible(&v);
+	if (rc != 0)
+		return -1;
+	for (size_t i = 0; i < nbuilt; i++)
+	{
+		results[i].replaced = source_holds ? source_find(&src, built[i].hour) != NULL : skipped > 0;
+		source_set(&src, &built[i]);
+	}
+	/* A crash before the source file is written only means the day's hours are rebuilt once more. */
+	return write_source(fast_dir, &src, err);
+}
+
+/*
+ * Reads the Full parts of one device-hour, groups and bounds them, and hands the rows to w.
+ * *built gets the hour's source entry; an hour without Full rows adds nothing (full_rows 0).
+ */
+static int
+build_hour_rows(const char *data_dir, uint32_t device_id, int64_t hour, const kf_fast_config *cfg, kf_writer *w,
+				fast_hour_source *built, kf_fast_hour_result *out, kf_error *err)
 {
 	char		full_dir[PATH_MAX];
-	fast_source src;
 
 	memset(out, 0, sizeof(*out));
-	memset(&src, 0, sizeof(src));
-	if (cfg->rows_per_hour < KF_FAST_MIN_ROWS_PER_HOUR)
-		return kf_error_set(err, "rows per hour %u is below the minimum %d", cfg->rows_per_hour,
-							KF_FAST_MIN_ROWS_PER_HOUR);
-	if (hour_path(full_dir, sizeof(full_dir), data_dir, KF_DATASERIES_FULL, device_id, hour, err) != 0)
+	memset(built, 0, sizeof(*built));
+	built->hour = hour;
+	if (series_dir_path(full_dir, sizeof(full_dir), data_dir, KF_DATASERIES_FULL, device_id, hour, err) != 0)
 		return -1;
 	/* Taken before listing: a part published while we read changes it, so the hour is checked again. */
-	src.full_dir_mtime_ns = dir_mtime_ns(full_dir);
+	built->full_dir_mtime_ns = dir_mtime_ns(full_dir);
 
 	kf_part_reader **readers;
 	size_t		nreaders;
 	fast_builder b;
-	int			rc = open_full_parts(full_dir, device_id, &readers, &nreaders, &src.full_rows, err);
+	int			rc = open_full_parts(full_dir, device_id, &readers, &nreaders, &built->full_rows, err);
 
 	if (rc == 0)
 		rc = builder_init(&b, cfg, err);
@@ -757,12 +888,12 @@ kf_fast_build_hour(const char *data_dir, uint32_t device_id, int64_t hour, const
 		for (uint32_t blk = 0; rc == 0 && blk < kf_part_num_blocks(readers[i]); blk++)
 			rc = add_block(&b, readers[i], blk, hour, err);
 	close_parts(readers, nreaders);
-	if (rc == 0 && src.full_rows > 0)
+	if (rc == 0 && built->full_rows > 0)
 	{
-		out->full_rows = src.full_rows;
 		rc = bound_rows(&b, cfg->rows_per_hour, err);
 		if (rc == 0)
-			rc = publish(data_dir, device_id, hour, &b, &src, out, err);
+			rc = add_groups(&b, w, hour, err);
+		out->full_rows = built->full_rows;
 		out->kept_rows = b.levels[LEVEL_KEPT].count;
 		out->masked_rows = b.levels[LEVEL_MASKED].count;
 		out->protocol_rows = b.levels[LEVEL_PROTOCOL].count;
@@ -773,18 +904,70 @@ kf_fast_build_hour(const char *data_dir, uint32_t device_id, int64_t hour, const
 }
 
 int
+kf_fast_build_hours(const char *data_dir, uint32_t device_id, const int64_t *hours, size_t count,
+					const kf_fast_config *cfg, kf_fast_hour_result *results, kf_error *err)
+{
+	fast_hour_source built[KF_FAST_DIR_SECONDS / HOUR_SECONDS];
+	kf_fast_hour_result built_results[KF_FAST_DIR_SECONDS / HOUR_SECONDS];
+	size_t		nbuilt = 0;
+	int64_t		day = count > 0 ? hours[0] - hours[0] % KF_FAST_DIR_SECONDS : 0;
+
+	memset(results, 0, count * sizeof(*results));
+	if (cfg->rows_per_hour < KF_FAST_MIN_ROWS_PER_HOUR)
+		return kf_error_set(err, "rows per hour %u is below the minimum %d", cfg->rows_per_hour,
+							KF_FAST_MIN_ROWS_PER_HOUR);
+	if (count == 0 || count > COUNT_OF(built))
+		return kf_error_set(err, "%zu hours to build: between 1 and %zu hours of one day", count, COUNT_OF(built));
+	for (size_t i = 0; i < count; i++)
+		if (hours[i] < 0 || hours[i] % HOUR_SECONDS != 0 || hours[i] - hours[i] % KF_FAST_DIR_SECONDS != day ||
+			(i > 0 && hours[i] <= hours[i - 1]))
+			return kf_error_set(err, "%lld is not the start of an hour after the previous one in the day %lld",
+								(long long) hours[i], (long long) day);
+
+	kf_writer  *w = kf_writer_open_series(data_dir, KF_DATASERIES_FAST, device_id, err);
+	int			rc = w ? 0 : -1;
+
+	for (size_t i = 0; rc == 0 && i < count; i++)
+	{
+		rc = build_hour_rows(data_dir, device_id, hours[i], cfg, w, &built[nbuilt], &results[i], err);
+		if (rc == 0 && results[i].full_rows > 0)
+			nbuilt++;
+	}
+	if (rc == 0 && nbuilt > 0)
+		rc = publish_day(data_dir, device_id, day, w, built, nbuilt, built_results, err);
+	kf_writer_close(w);
+	if (rc != 0)
+	{
+		memset(results, 0, count * sizeof(*results));
+		return -1;
+	}
+	for (size_t i = 0, b = 0; i < count && b < nbuilt; i++)
+		if (hours[i] == built[b].hour)
+			results[i].replaced = built_results[b++].replaced;
+	return 0;
+}
+
+int
+kf_fast_build_hour(const char *data_dir, uint32_t device_id, int64_t hour, const kf_fast_config *cfg,
+				   kf_fast_hour_result *out, kf_error *err)
+{
+	return kf_fast_build_hours(data_dir, device_id, &hour, 1, cfg, out, err);
+}
+
+int
 kf_fast_hour_outdated(const char *data_dir, uint32_t device_id, int64_t hour, bool *outdated, kf_error *err)
 {
 	char		full_dir[PATH_MAX],
 				fast_dir[PATH_MAX];
 	fast_source src;
+	fast_hour_source *entry;
 	visible_parts v;
 
 	*outdated = true;
-	if (hour_path(full_dir, sizeof(full_dir), data_dir, KF_DATASERIES_FULL, device_id, hour, err) != 0 ||
-		hour_path(fast_dir, sizeof(fast_dir), data_dir, KF_DATASERIES_FAST, device_id, hour, err) != 0)
+	if (series_dir_path(full_dir, sizeof(full_dir), data_dir, KF_DATASERIES_FULL, device_id, hour, err) != 0 ||
+		fast_day_path(fast_dir, sizeof(fast_dir), data_dir, device_id, hour, err) != 0)
 		return -1;
-	if (!read_source(fast_dir, &src))
+	if (!read_source(fast_dir, hour - hour % KF_FAST_DIR_SECONDS, &src) || (entry = source_find(&src, hour)) == NULL)
 		return 0;
 	if (read_visible(fast_dir, &v, err) != 0)
 		return -1;
@@ -798,7 +981,7 @@ kf_fast_hour_outdated(const char *data_dir, uint32_t device_id, int64_t hour, bo
 	/* Nothing was added, merged or deleted in the Full hour since the build listed it. */
 	int64_t		mtime = dir_mtime_ns(full_dir);
 
-	if (mtime == src.full_dir_mtime_ns)
+	if (mtime == entry->full_dir_mtime_ns)
 	{
 		*outdated = false;
 		return 0;
@@ -812,9 +995,9 @@ kf_fast_hour_outdated(const char *data_dir, uint32_t device_id, int64_t hour, bo
 	close_parts(readers, nreaders);
 	if (rc != 0)
 		return -1;
-	*outdated = rows != src.full_rows;
+	*outdated = rows != entry->full_rows;
 	/* Same rows (a merge or a deletion changed the directory): remember that, to skip the count next time. */
-	src.full_dir_mtime_ns = mtime;
+	entry->full_dir_mtime_ns = mtime;
 	return *outdated ? 0 : write_source(fast_dir, &src, err);
 }
 
@@ -854,6 +1037,85 @@ clean_fast_hours(const char *data_dir, int64_t now, int64_t grace_seconds, const
 	kf_hour_dir_list_free(&dirs);
 }
 
+/* Adds one hour's build to the pass's counters. */
+static void
+count_built_hour(kf_fast_stats *stats, const kf_fast_hour_result *result)
+{
+	if (result->full_rows == 0)
+		return;
+	stats->hours_built++;
+	stats->hours_rebuilt += result->replaced;
+	stats->full_rows += result->full_rows;
+	stats->fast_rows += result->fast_rows;
+}
+
+/*
+ * Builds the outdated hours among hours[0..count) (complete hours of one device and day, ascending)
+ * in one publish of the day's part.  If that fails, each hour is built alone, so that one hour
+ * that cannot be built (a corrupt Full part) does not hold back the rest of its day.
+ */
+static void
+build_day(const char *data_dir, uint32_t device_id, const int64_t *hours, size_t count, const kf_fast_config *cfg,
+		  kf_fast_stats *stats)
+{
+	int64_t		outdated_hours[KF_FAST_DIR_SECONDS / HOUR_SECONDS];
+	kf_fast_hour_result results[KF_FAST_DIR_SECONDS / HOUR_SECONDS];
+	size_t		noutdated = 0;
+	double		started = monotonic_now();
+	kf_error	err;
+
+	for (size_t i = 0; i < count; i++)
+	{
+		bool		outdated;
+
+		if (kf_fast_hour_outdated(data_dir, device_id, hours[i], &outdated, &err) != 0)
+		{
+			kf_log("fast dataseries: device %u hour %lld: %s", device_id, (long long) hours[i], err.msg);
+			stats->errors++;
+		}
+		else if (outdated)
+			outdated_hours[noutdated++] = hours[i];
+	}
+	if (noutdated == 0)
+		return;
+	if (kf_fast_build_hours(data_dir, device_id, outdated_hours, noutdated, cfg, results, &err) == 0)
+	{
+		for (size_t i = 0; i < noutdated; i++)
+			count_built_hour(stats, &results[i]);
+		stats->seconds += monotonic_now() - started;
+		return;
+	}
+	if (noutdated == 1)
+	{
+		kf_log("fast dataseries: device %u hour %lld: %s", device_id, (long long) outdated_hours[0], err.msg);
+		stats->errors++;
+		return;
+	}
+	for (size_t i = 0; i < noutdated; i++)
+	{
+		if (kf_fast_build_hour(data_dir, device_id, outdated_hours[i], cfg, &results[0], &err) != 0)
+		{
+			kf_log("fast dataseries: device %u hour %lld: %s", device_id, (long long) outdated_hours[i], err.msg);
+			stats->errors++;
+			continue;
+		}
+		count_built_hour(stats, &results[0]);
+	}
+	stats->seconds += monotonic_now() - started;
+}
+
+/* Orders hour directories by device, then hour. */
+static int
+compare_device_hour(const void *a, const void *b)
+{
+	const kf_hour_dir *x = a,
+			   *y = b;
+
+	if (x->device_id != y->device_id)
+		return x->device_id < y->device_id ? -1 : 1;
+	return (x->hour > y->hour) - (x->hour < y->hour);
+}
+
 void
 kf_fast_build_data_dir(const char *data_dir, int64_t now, const kf_fast_config *cfg, int64_t grace_seconds,
 					   const atomic_bool *stop, kf_fast_stats *stats)
@@ -868,30 +1130,31 @@ kf_fast_build_data_dir(const char *data_dir, int64_t now, const kf_fast_config *
 		stats->errors++;
 		return;
 	}
+	if (dirs.count > 1)
+		qsort(dirs.dirs, dirs.count, sizeof(dirs.dirs[0]), compare_device_hour);
+
+	/* Complete hours, gathered per device and day, so a day's part is written once per pass. */
+	int64_t		hours[KF_FAST_DIR_SECONDS / HOUR_SECONDS];
+	size_t		nhours = 0;
+
 	for (size_t i = 0; i < dirs.count && !atomic_load(stop); i++)
 	{
 		const kf_hour_dir *d = &dirs.dirs[i];
 		int64_t		end = d->hour + HOUR_SECONDS;
-		bool		outdated;
-		kf_fast_hour_result result;
-		double		started = monotonic_now();
 
-		if (now < end + cfg->settle_seconds || (cfg->max_age_seconds > 0 && end <= now - cfg->max_age_seconds))
-			continue;
-		if (kf_fast_hour_outdated(data_dir, d->device_id, d->hour, &outdated, &err) != 0 ||
-			(outdated && kf_fast_build_hour(data_dir, d->device_id, d->hour, cfg, &result, &err) != 0))
+		if (d->hour % HOUR_SECONDS == 0 && now >= end + cfg->settle_seconds &&
+			(cfg->max_age_seconds <= 0 || end > now - cfg->max_age_seconds))
+			hours[nhours++] = d->hour;
+
+		const kf_hour_dir *next = i + 1 < dirs.count ? &dirs.dirs[i + 1] : NULL;
+		bool		day_ends = next == NULL || next->device_id != d->device_id ||
+			next->hour - next->hour % KF_FAST_DIR_SECONDS != d->hour - d->hour % KF_FAST_DIR_SECONDS;
+
+		if (day_ends && nhours > 0)
 		{
-			kf_log("fast dataseries: device %u hour %lld: %s", d->device_id, (long long) d->hour, err.msg);
-			stats->errors++;
-			continue;
+			build_day(data_dir, d->device_id, hours, nhours, cfg, stats);
+			nhours = 0;
 		}
-		if (!outdated || result.full_rows == 0)
-			continue;
-		stats->hours_built++;
-		stats->hours_rebuilt += result.replaced;
-		stats->full_rows += result.full_rows;
-		stats->fast_rows += result.fast_rows;
-		stats->seconds += monotonic_now() - started;
 	}
 	kf_hour_dir_list_free(&dirs);
 }

@@ -15,10 +15,13 @@
  * each); a key that does not find room at its level goes one level coarser at once (the protocol
  * level has at most one group per protocol).  Input is read one block at a time.
  *
- * The result is published as one merged part "m-<HOUR>-<HOUR>-<TOKEN>.kfp" whose manifest covers
- * the Fast parts it replaces, so a rebuild swaps old for new in one rename; then the hour's
- * "source" file records which part was built from how many Full rows, so later passes can tell
- * when late flows made it outdated.
+ * The result goes into the device's Fast day directory (DIR/fast/dev-<ID>/<DAY>, store.h), where
+ * one part holds every built hour of the day: a build writes a new merged part with the hour's rows
+ * and the rows of the day's other hours copied from the part it replaces, whose manifest covers
+ * that part, so a rebuild swaps old for new in one rename.  The day's "source" file then records,
+ * for each built hour, the Full rows it summarised, so later passes can tell when late flows made
+ * an hour outdated.  One part per day rather than per hour is what makes Fast fast: a 30-day query
+ * opens 30 parts per device instead of 720.
  */
 #ifndef KF_FAST_DATASERIES_H
 #define KF_FAST_DATASERIES_H
@@ -35,7 +38,7 @@
 #define KF_FAST_DEFAULT_ROWS_PER_HOUR 1000
 /* Default groups in memory per key level: 1M groups of ~150 bytes, so ~300 MB at most for both. */
 #define KF_FAST_DEFAULT_MAX_GROUPS 1000000
-/* The file of a Fast hour directory naming the part built and the Full rows it summarises. */
+/* The file of a Fast day directory naming its part and the Full rows each built hour summarises. */
 #define KF_FAST_SOURCE_FILE "source"
 
 typedef struct kf_fast_config
@@ -54,13 +57,13 @@ typedef struct kf_fast_hour_result
 	uint64_t	kept_rows;		/* of those, rows with their exact (folded-port) key */
 	uint64_t	masked_rows;	/* rows with masked addresses */
 	uint64_t	protocol_rows;	/* one-per-protocol rows */
-	bool		replaced;		/* an older Fast part of the hour was replaced */
+	bool		replaced;		/* rows of the hour built earlier were replaced */
 } kf_fast_hour_result;
 
 typedef struct kf_fast_stats
 {
 	uint64_t	hours_built;
-	uint64_t	hours_rebuilt;	/* of those, replacing an outdated Fast part */
+	uint64_t	hours_rebuilt;	/* of those, replacing outdated Fast rows of the hour */
 	uint64_t	full_rows;
 	uint64_t	fast_rows;
 	double		seconds;
@@ -68,24 +71,34 @@ typedef struct kf_fast_stats
 } kf_fast_stats;
 
 /*
- * Builds the Fast part of one device-hour from its Full parts and publishes it, replacing what
- * the Fast hour held.  A Full hour without parts publishes nothing (result all zero).  On error
+ * Builds the Fast rows of one device-hour from its Full parts and publishes them in the day's
+ * part, replacing what the day held for that hour.  A Full hour without parts publishes nothing (result all zero).  On error
  * (a corrupt Full part, say) nothing is published and the message names the file.
  */
 int			kf_fast_build_hour(const char *data_dir, uint32_t device_id, int64_t hour, const kf_fast_config *cfg,
 							   kf_fast_hour_result *out, kf_error *err);
 
 /*
- * Whether the Fast hour is missing or outdated: *outdated is false only when the source file
- * names the one visible Fast part and the visible Full parts hold the number of rows it says.
+ * The same for hours[0..count) of one device and one UTC day (hour starts, ascending, 1 to 24 of
+ * them) in one publish of the day's part, as kflowd's pass does; results[i] is hours[i]'s.  On
+ * error nothing is published.
+ */
+int			kf_fast_build_hours(const char *data_dir, uint32_t device_id, const int64_t *hours, size_t count,
+								const kf_fast_config *cfg, kf_fast_hour_result *results, kf_error *err);
+
+/*
+ * Whether the Fast hour is missing or outdated: *outdated is false only when the day's source file
+ * names the one visible Fast part of the day, has an entry for the hour, and the visible Full parts
+ * of the hour hold the number of rows it says.
  */
 int			kf_fast_hour_outdated(const char *data_dir, uint32_t device_id, int64_t hour, bool *outdated,
 								  kf_error *err);
 
 /*
  * One pass at wall-clock time now: removes leftovers and expired replaced parts of every Fast
- * hour (after grace_seconds), then builds every complete Full hour whose Fast hour is missing or
- * outdated.  Errors are logged and counted per hour and do not stop the others.
+ * day (after grace_seconds), then builds every complete Full hour whose Fast hour is missing or
+ * outdated, the hours of one device and day in one publish.  Errors are logged and counted per
+ * hour and do not stop the others.
  */
 void		kf_fast_build_data_dir(const char *data_dir, int64_t now, const kf_fast_config *cfg,
 								   int64_t grace_seconds, const atomic_bool *stop, kf_fast_stats *stats);

@@ -1,7 +1,7 @@
 /*
  * hour_dirs.h -- the device-hour directories of a data directory (DIR/data/dev-<ID>/<HOUR>, and
- * DIR/fast/... for the Fast dataseries), the unit that compaction merges within, retention drops
- * and the Fast builder summarises.
+ * the device-day directories DIR/fast/dev-<ID>/<DAY> of the Fast dataseries), the unit that
+ * compaction merges within, retention drops and the Fast builder summarises.
  */
 #ifndef KF_HOUR_DIRS_H
 #define KF_HOUR_DIRS_H
@@ -14,7 +14,7 @@
 typedef struct kf_hour_dir
 {
 	uint32_t	device_id;
-	int64_t		hour;			/* epoch seconds of the hour's start */
+	int64_t		hour;			/* epoch seconds of the hour's start (of the day's, for Fast) */
 	char	   *device_path;	/* DIR/data/dev-<ID>, malloc'd */
 	char	   *path;			/* DIR/data/dev-<ID>/<HOUR>, malloc'd */
 } kf_hour_dir;

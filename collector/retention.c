@@ -143,20 +143,27 @@ delete_expired_hours(const char *data_dir, kf_dataseries series, int64_t now, co
 	return rc;
 }
 
-/* Whether the Full hour directory of a Fast hour still exists (an error counts as existing). */
+/* Whether any Full hour directory of a Fast day still exists (an error counts as existing). */
 static bool
-full_hour_exists(const char *data_dir, const kf_hour_dir *fast)
+full_day_exists(const char *data_dir, const kf_hour_dir *fast)
 {
-	char		path[PATH_MAX];
-	struct stat st;
+	for (int64_t hour = fast->hour; hour < fast->hour + KF_FAST_DIR_SECONDS; hour += HOUR_SECONDS)
+	{
+		char		path[PATH_MAX];
+		struct stat st;
 
-	if (snprintf(path, sizeof(path), "%s/data/dev-%u/%lld", data_dir, fast->device_id,
-				 (long long) fast->hour) >= (int) sizeof(path))
-		return true;
-	return stat(path, &st) == 0 || errno != ENOENT;
+		if (snprintf(path, sizeof(path), "%s/data/dev-%u/%lld", data_dir, fast->device_id, (long long) hour) >=
+			(int) sizeof(path) || stat(path, &st) == 0 || errno != ENOENT)
+			return true;
+	}
+	return false;
 }
 
-/* Drops the Fast hours that are older than the Fast age limit, or, without one, whose Full hour is gone. */
+/*
+ * Drops the Fast days that ended longer ago than the Fast age limit, or, without one, of which no
+ * Full hour is left; and every Fast directory not named by a day start (the hour directories of
+ * the layout before day directories, which readers already skip and the builder replaces).
+ */
 static int
 apply_fast(const char *data_dir, int64_t now, const kf_retention_config *cfg, kf_retention_stats *stats,
 		   kf_error *err)
@@ -172,11 +179,12 @@ apply_fast(const char *data_dir, int64_t now, const kf_retention_config *cfg, kf
 	for (size_t i = 0; rc == 0 && i < dirs.count; i++)
 	{
 		const kf_hour_dir *d = &dirs.dirs[i];
-		bool		drop = cfg->fast_max_age_seconds > 0 ?
-			d->hour + HOUR_SECONDS <= now - cfg->fast_max_age_seconds : !full_hour_exists(data_dir, d);
+		bool		drop = !kf_dataseries_dir_start_valid(KF_DATASERIES_FAST, (uint64_t) d->hour) ||
+			(cfg->fast_max_age_seconds > 0 ? d->hour + KF_FAST_DIR_SECONDS <= now - cfg->fast_max_age_seconds :
+			 !full_day_exists(data_dir, d));
 
 		if (drop && (rc = drop_hour(d, now, cfg, err)) == 0)
-			stats->fast_hours_dropped++;
+			stats->fast_days_dropped++;
 	}
 	kf_hour_dir_list_free(&dirs);
 	return rc;

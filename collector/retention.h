@@ -6,9 +6,9 @@
  * grace_seconds have passed, so scans that listed it before keep reading it.  The hour being
  * written (not yet ended) is never dropped for size.
  *
- * The Fast dataseries (DIR/fast) follows: a Fast hour is dropped once its Full hour is gone, or,
- * with fast_max_age_seconds, once it ended that long ago (Kentik keeps Fast longer than Full).
- * The size limit counts Full hours only.
+ * The Fast dataseries (DIR/fast, one directory per device and day) follows: a Fast day is dropped
+ * once no Full hour of it is left, or, with fast_max_age_seconds, once it ended that long ago
+ * (Kentik keeps Fast longer than Full).  The size limit counts Full hours only.
  */
 #ifndef KF_RETENTION_H
 #define KF_RETENTION_H
@@ -22,7 +22,7 @@ typedef struct kf_retention_config
 	int64_t		max_age_seconds;	/* 0 = no age limit: hours that ended longer ago are dropped */
 	uint64_t	max_bytes;		/* 0 = no size limit on the live hour directories together */
 	int64_t		grace_seconds;	/* dropped hours stay readable this long */
-	int64_t		fast_max_age_seconds;	/* 0 = a Fast hour goes when its Full hour is gone; else by this age */
+	int64_t		fast_max_age_seconds;	/* 0 = a Fast day goes when its Full hours are gone; else by this age */
 } kf_retention_config;
 
 typedef struct kf_retention_stats
@@ -31,7 +31,7 @@ typedef struct kf_retention_stats
 	uint64_t	bytes_dropped;
 	uint64_t	hours_deleted;	/* expired directories removed after the grace period */
 	uint64_t	live_bytes;		/* bytes in live Full hour directories after the pass */
-	uint64_t	fast_hours_dropped;
+	uint64_t	fast_days_dropped;
 } kf_retention_stats;
 
 /* One retention pass at wall-clock time now.  Adds to *stats; returns -1 with the first error. */

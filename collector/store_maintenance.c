@@ -97,9 +97,9 @@ run_pass(kf_maintenance *m)
 				   (unsigned long long) (m->retention.hours_dropped - before.hours_dropped),
 				   (unsigned long long) (m->retention.bytes_dropped - before.bytes_dropped),
 				   (unsigned long long) m->retention.live_bytes);
-		if (m->retention.fast_hours_dropped > before.fast_hours_dropped)
-			kf_log("retention: dropped %llu Fast dataseries device-hours",
-				   (unsigned long long) (m->retention.fast_hours_dropped - before.fast_hours_dropped));
+		if (m->retention.fast_days_dropped > before.fast_days_dropped)
+			kf_log("retention: dropped %llu Fast dataseries device-days",
+				   (unsigned long long) (m->retention.fast_days_dropped - before.fast_days_dropped));
 	}
 	if (m->cfg.compact)
 	{

@@ -64,7 +64,8 @@ typedef struct DirStamp
 
 typedef struct HourDirSize
 {
-	int64		hour;			/* epoch seconds of its start: it holds [hour, hour + 3599] */
+	int64		hour;			/* epoch seconds of its start: it holds [hour, last_ts] */
+	int64		last_ts;		/* hour + 3599 (Full), or the last second of a Fast day */
 	char	   *path;
 	DirStamp	stamp;
 	double		bytes;			/* sizes of the directory's visible parts */
@@ -168,9 +169,9 @@ read_names(const char *path)
 	return names;
 }
 
-/* Lists the hour directories of one device directory (the names kf_parts_list reads) and sizes them. */
+/* Lists the time directories of one device directory (the names kf_parts_list reads) and sizes them. */
 static bool
-build_device(DeviceDirSize *dev)
+build_device(DeviceDirSize *dev, kf_dataseries series)
 {
 	List	   *names;
 	ListCell   *lc;
@@ -185,10 +186,11 @@ build_device(DeviceDirSize *dev)
 		uint64_t	hour;
 		HourDirSize *h;
 
-		if (!kf_parse_decimal(name, strlen(name), &hour) || hour > (uint64_t) PG_INT64_MAX - 3600)
+		if (!kf_parse_decimal(name, strlen(name), &hour) || !kf_dataseries_dir_start_valid(series, hour))
 			continue;
 		h = &dev->hours[dev->nhours++];
 		h->hour = (int64) hour;
+		h->last_ts = h->hour + kf_dataseries_dir_seconds(series) - 1;
 		h->path = psprintf("%s/%s", dev->path, name);
 		if (!measure_hour_dir(h))
 			return false;
@@ -220,7 +222,7 @@ build_store(StoreSizeCache *cache)
 		dev = &cache->devices[cache->ndevices++];
 		dev->device_id = (uint32) id;
 		dev->path = psprintf("%s/%s", data_path, name);
-		if (!build_device(dev))
+		if (!build_device(dev, cache->series))
 			return false;
 	}
 	return true;
@@ -259,7 +261,7 @@ size_cache_for(const char *data_dir, kf_dataseries series)
 
 /*
  * kf_stored_bytes sums the sizes of the visible parts of the table (one device or all) in a
- * dataseries whose hour directories overlap [first, last]; -1 if they cannot be listed.
+ * dataseries whose time directories overlap [first, last]; -1 if they cannot be listed.
  */
 double
 kf_stored_bytes(const KfTableOptions *opts, kf_dataseries series, int64 first, int64 last)
@@ -285,7 +287,7 @@ kf_stored_bytes(const KfTableOptions *opts, kf_dataseries series, int64 first, i
 		{
 			HourDirSize *hour = &dev->hours[h];
 
-			if (hour->hour > last || hour->hour + 3599 < first)
+			if (hour->hour > last || hour->last_ts < first)
 				continue;
 
 			if (!stamp_holds(hour->path, &hour->stamp))

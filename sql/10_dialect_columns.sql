@@ -153,10 +153,13 @@ FROM (VALUES ('i_fast_dataset'), ('i_fast_dataset = true'), ('i_fast_dataset IS 
 SELECT count(*) FROM dialect.all_devices WHERE i_fast_dataset;
 
 -- A store with a Fast dataseries: a copy of the fixture whose fast/ tree holds device 1's
--- Full parts, so what a query returns shows which tree it read.
+-- Full parts, so what a query returns shows which tree it read.  Fast has one directory per
+-- day, so each Full hour's files go into the directory of its day.
 SELECT '/tmp/kf_regress_fast_' || current_setting('port') AS fast_dir,
        'rm -rf /tmp/kf_regress_fast_' || current_setting('port') AS fast_cleanup \gset
-SELECT format('rm -rf %1$s && mkdir -p %1$s/fast && cp -r %2$s/data %2$s/devices %1$s/ && cp -r %2$s/data/dev-1 %1$s/fast/',
+SELECT format('rm -rf %1$s && mkdir -p %1$s/fast && cp -r %2$s/data %2$s/devices %1$s/ && '
+              'for h in %2$s/data/dev-1/*; do d=%1$s/fast/dev-1/$(( ${h##*/} / 86400 * 86400 )); '
+              'mkdir -p $d && cp $h/* $d/; done',
               :'fast_dir', :'fixture_dir') AS fast_setup \gset
 COPY (SELECT 1) TO PROGRAM :'fast_setup';
 CREATE SERVER kde_fast FOREIGN DATA WRAPPER kentik_fdw OPTIONS (data_dir :'fast_dir');

@@ -1,9 +1,9 @@
 /*
  * part_list.c -- kf_parts_list: a snapshot of the published parts that a scan may need.
  *
- * Walks DIR/data/dev-<ID>/<HOUR>/ and prunes by device and time using names alone: an hour
- * directory covers [HOUR, HOUR + 3599] and a part name carries its min and max ctimestamp, so
- * nothing outside the range is opened.  Names that do not match the patterns exactly, which
+ * Walks DIR/data/dev-<ID>/<HOUR>/ (or DIR/fast/dev-<ID>/<DAY>/) and prunes by device and time
+ * using names alone: a time directory covers [START, START + span - 1] (kf_dataseries_dir_seconds)
+ * and a part name carries its min and max ctimestamp, so nothing outside the range is opened.  Names that do not match the patterns exactly, which
  * includes every dot-file (parts still being written, hour directories dropped by retention), are
  * ignored.  A directory that vanishes during the walk is skipped, not an error.  Within an hour
  * directory, parts covered by a merged part are left out (the listing rule of part_coverage.h), so
@@ -68,6 +68,7 @@ open_dir(const char *path, DIR **dir, kf_error *err)
 /* The range filter that every scan applies; shared by hour directories and part names. */
 typedef struct list_filter
 {
+	kf_dataseries series;
 	uint32_t	device_id;
 	int64_t		min_ts;
 	int64_t		max_ts;
@@ -117,11 +118,13 @@ list_device_dir(const char *dev_path, uint32_t device_id, const list_filter *fil
 
 	while (rc == 0 && (de = readdir(dir)) != NULL)
 	{
-		uint64_t	hour;
+		uint64_t	start;
 		char		path[PATH_MAX];
 
-		if (!kf_parse_decimal(de->d_name, strlen(de->d_name), &hour) ||
-			(int64_t) hour + KF_HOUR_SECONDS - 1 < filter->min_ts || (int64_t) hour > filter->max_ts)
+		if (!kf_parse_decimal(de->d_name, strlen(de->d_name), &start) ||
+			!kf_dataseries_dir_start_valid(filter->series, start) ||
+			(int64_t) start + kf_dataseries_dir_seconds(filter->series) - 1 < filter->min_ts ||
+			(int64_t) start > filter->max_ts)
 			continue;
 		if (snprintf(path, sizeof(path), "%s/%s", dev_path, de->d_name) >= (int) sizeof(path))
 			rc = kf_error_set(err, "%s/%s: path too long", dev_path, de->d_name);
@@ -180,6 +183,18 @@ kf_dataseries_dir_name(kf_dataseries series)
 	return series == KF_DATASERIES_FAST ? "fast" : "data";
 }
 
+int64_t
+kf_dataseries_dir_seconds(kf_dataseries series)
+{
+	return series == KF_DATASERIES_FAST ? KF_FAST_DIR_SECONDS : KF_HOUR_SECONDS;
+}
+
+bool
+kf_dataseries_dir_start_valid(kf_dataseries series, uint64_t start)
+{
+	return start <= (uint64_t) KF_CTIMESTAMP_MAX && start % (uint64_t) kf_dataseries_dir_seconds(series) == 0;
+}
+
 int
 kf_parts_list(const char *data_dir, uint32_t device_id, int64_t min_ts, int64_t max_ts,
 			  kf_part_list *out, kf_error *err)
@@ -191,7 +206,7 @@ int
 kf_parts_list_series(const char *data_dir, kf_dataseries series, uint32_t device_id, int64_t min_ts,
 					 int64_t max_ts, kf_part_list *out, kf_error *err)
 {
-	list_filter filter = {device_id, min_ts, max_ts};
+	list_filter filter = {series, device_id, min_ts, max_ts};
 	char		data_path[PATH_MAX];
 	size_t		cap = 0;
 

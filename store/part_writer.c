@@ -1,15 +1,17 @@
 /*
  * part_writer.c -- kf_writer: buffers one device's flows by column and publishes them as parts.
  *
- * A flush sorts the buffered rows by ctimestamp (ties keep arrival order), cuts them into hours
- * and builds one part per hour under a dot-name in the hour directory.  Only when every part is
+ * A flush sorts the buffered rows by ctimestamp (ties keep arrival order), cuts them by time
+ * directory (an hour for Full, a day for Fast: kf_dataseries_dir_seconds) and builds one part per
+ * directory under a dot-name in it.  Only when every part is
  * complete and fsync'd are they renamed into place (the publish point) and their directories
  * fsync'd; if anything fails, the dot-files and any part already renamed are removed, so a failed
  * flush publishes nothing durable and keeps its rows.
  *
- * kf_writer_flush_replacing publishes one hour as a merged part with a manifest instead, which
- * the listing rule (part_coverage.h) uses to swap it for the parts it replaces in one rename; the
- * Fast dataseries is rebuilt this way (collector/fast_dataseries.c).
+ * kf_writer_flush_replacing publishes one directory's rows as a merged part with a manifest
+ * instead, which the listing rule (part_coverage.h) uses to swap it for the parts it replaces in one
+ * rename; the Fast dataseries is rebuilt this way (collector/fast_dataseries.c), with
+ * kf_writer_add_part_rows carrying over the rows of the part it replaces.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -171,19 +173,121 @@ kf_writer_add(kf_writer *w, const kf_flow *flow, kf_error *err)
 	return 0;
 }
 
+/* Row numbers of block rows whose ctimestamp lies in none of skip[0..nskip); returns their count. */
+static uint32_t
+rows_outside(const int64_t *ts, uint32_t n, const kf_ts_range *skip, size_t nskip, uint32_t *rows)
+{
+	uint32_t	count = 0;
+
+	for (uint32_t i = 0; i < n; i++)
+	{
+		bool		skipped = false;
+
+		for (size_t k = 0; k < nskip && !skipped; k++)
+			skipped = ts[i] >= skip[k].min_ts && ts[i] <= skip[k].max_ts;
+		if (!skipped)
+			rows[count++] = i;
+	}
+	return count;
+}
+
+/* Appends column col of the selected block rows to the buffer after its w->rows rows. */
+static int
+copy_block_column(kf_writer *w, kf_part_reader *r, uint32_t block, kf_column_id col, const uint32_t *rows,
+				  uint32_t count, int64_t *ints, kf_addr *addrs, uint32_t *codes, kf_error *err)
+{
+	size_t		base = w->rows;
+
+	switch (kf_column_describe(col)->kind)
+	{
+		case KF_KIND_INT:
+			if (kf_part_read_int(r, block, col, ints, err) != 0)
+				return -1;
+			for (uint32_t k = 0; k < count; k++)
+				w->ints[col][base + k] = ints[rows[k]];
+			return 0;
+		case KF_KIND_ADDR:
+			if (kf_part_read_addr(r, block, col, addrs, err) != 0)
+				return -1;
+			for (uint32_t k = 0; k < count; k++)
+				w->addrs[col][base + k] = addrs[rows[k]];
+			return 0;
+		case KF_KIND_DICT:
+			break;
+	}
+
+	kf_dict		dict;
+
+	if (kf_part_read_dict(r, block, col, codes, &dict, err) != 0)
+		return -1;
+	for (uint32_t k = 0; k < count; k++)
+	{
+		uint32_t	code = codes[rows[k]];
+
+		if (code >= dict.count)
+			return kf_error_set(err, "%s: block %u: %s code %u outside its dictionary of %u", kf_part_path(r),
+								block, kf_column_describe(col)->name, code, dict.count);
+		if (kf_intern(&w->strings, dict.strings[code], dict.lengths[code], &w->dict_ids[col][base + k]) != 0)
+			return kf_error_set(err, "device %u: out of memory buffering %s", w->device_id,
+								kf_column_describe(col)->name);
+	}
+	return 0;
+}
+
+int
+kf_writer_add_part_rows(kf_writer *w, kf_part_reader *r, const kf_ts_range *skip, size_t nskip, kf_error *err)
+{
+	if (kf_part_device_id(r) != w->device_id)
+		return kf_error_set(err, "%s: holds device %u, not %u", kf_part_path(r), kf_part_device_id(r),
+							w->device_id);
+
+	int64_t    *ints = malloc(KF_BLOCK_MAX_ROWS * sizeof(*ints));
+	kf_addr    *addrs = malloc(KF_BLOCK_MAX_ROWS * sizeof(*addrs));
+	uint32_t   *codes = malloc(KF_BLOCK_MAX_ROWS * sizeof(*codes));
+	uint32_t   *rows = malloc(KF_BLOCK_MAX_ROWS * sizeof(*rows));
+	int			rc = 0;
+
+	if (ints == NULL || addrs == NULL || codes == NULL || rows == NULL)
+		rc = kf_error_set(err, "%s: out of memory copying rows", kf_part_path(r));
+	for (uint32_t b = 0; rc == 0 && b < kf_part_num_blocks(r); b++)
+	{
+		uint32_t	count;
+
+		if (kf_part_read_int(r, b, KF_COL_CTIMESTAMP, ints, err) != 0)
+		{
+			rc = -1;
+			break;
+		}
+		count = rows_outside(ints, kf_part_block_rows(r, b), skip, nskip, rows);
+		while (rc == 0 && w->cap - w->rows < count)
+			if (grow_buffer(w) != 0)
+				rc = kf_error_set(err, "device %u: out of memory buffering %zu rows", w->device_id, w->rows);
+		for (int col = 0; rc == 0 && count > 0 && col < KF_NUM_COLUMNS; col++)
+			rc = copy_block_column(w, r, b, (kf_column_id) col, rows, count, ints, addrs, codes, err);
+		if (rc == 0)
+			w->rows += count;
+	}
+	free(ints);
+	free(addrs);
+	free(codes);
+	free(rows);
+	return rc;
+}
+
 size_t
 kf_writer_buffered_rows(const kf_writer *w)
 {
 	return w->rows;
 }
 
+/* The start of the time directory holding ts (ts >= 0, checked by kf_writer_add). */
 static int64_t
-hour_of(int64_t ts)
+dir_start_of(const kf_writer *w, int64_t ts)
 {
-	return ts - ts % KF_HOUR_SECONDS;
+	return ts - ts % kf_dataseries_dir_seconds(w->series);
 }
 
-/* Builds the part for order[0..n) (one hour) under a dot-name and fills *staged; kind is 'p' for
+/* Builds the part for order[0..n) (one time directory) under a dot-name and fills *staged; kind is 'p' for
  * a flushed part, 'm' for a merged one (published with a manifest). */
 static int
 stage_part(kf_writer *w, const uint32_t *order, size_t n, char kind, staged_part *staged, kf_error *err)
@@ -196,7 +300,7 @@ stage_part(kf_writer *w, const uint32_t *order, size_t n, char kind, staged_part
 	kf_unique_token(token, sizeof(token));
 	staged->renamed = false;
 	if (snprintf(staged->dir, PATH_MAX, "%s/%s/dev-%u/%lld", w->data_dir, kf_dataseries_dir_name(w->series),
-				 w->device_id, (long long) hour_of(min_ts)) >= PATH_MAX ||
+				 w->device_id, (long long) dir_start_of(w, min_ts)) >= PATH_MAX ||
 		snprintf(staged->tmp, PATH_MAX, "%s/.tmp-%c-%lld-%lld-%s%s", staged->dir, kind, (long long) min_ts,
 				 (long long) max_ts, token, KF_PART_SUFFIX) >= PATH_MAX ||
 		snprintf(staged->final, PATH_MAX, "%s/%c-%lld-%lld-%s%s", staged->dir, kind, (long long) min_ts,
@@ -252,9 +356,9 @@ discard_parts(const staged_part *staged, size_t count)
 		unlink(staged[i].renamed ? staged[i].final : staged[i].tmp);
 }
 
-/* Stages one part per hour of the sorted order; *staged_count says how many were staged. */
+/* Stages one part per time directory of the sorted order; *staged_count says how many were staged. */
 static int
-stage_hours(kf_writer *w, const uint32_t *order, staged_part *staged, size_t *staged_count, kf_error *err)
+stage_dirs(kf_writer *w, const uint32_t *order, staged_part *staged, size_t *staged_count, kf_error *err)
 {
 	const int64_t *ts = w->ints[KF_COL_CTIMESTAMP];
 	size_t		start = 0;
@@ -262,10 +366,10 @@ stage_hours(kf_writer *w, const uint32_t *order, staged_part *staged, size_t *st
 	*staged_count = 0;
 	while (start < w->rows)
 	{
-		int64_t		hour = hour_of(ts[order[start]]);
+		int64_t		dir_start = dir_start_of(w, ts[order[start]]);
 		size_t		end = start + 1;
 
-		while (end < w->rows && hour_of(ts[order[end]]) == hour)
+		while (end < w->rows && dir_start_of(w, ts[order[end]]) == dir_start)
 			end++;
 		if (stage_part(w, order + start, end - start, 'p', &staged[*staged_count], err) != 0)
 			return -1;
@@ -275,15 +379,16 @@ stage_hours(kf_writer *w, const uint32_t *order, staged_part *staged, size_t *st
 	return 0;
 }
 
-/* Counts the distinct hours of the sorted order. */
+/* Counts the distinct time directories of the sorted order. */
 static size_t
-count_hours(const int64_t *ts, const uint32_t *order, size_t n)
+count_dirs(const kf_writer *w, const uint32_t *order, size_t n)
 {
-	size_t		hours = 1;
+	const int64_t *ts = w->ints[KF_COL_CTIMESTAMP];
+	size_t		dirs = 1;
 
 	for (size_t i = 1; i < n; i++)
-		hours += hour_of(ts[order[i]]) != hour_of(ts[order[i - 1]]);
-	return hours;
+		dirs += dir_start_of(w, ts[order[i]]) != dir_start_of(w, ts[order[i - 1]]);
+	return dirs;
 }
 
 /* The buffered rows' numbers sorted by ctimestamp (ties in arrival order), or NULL (error set). */
@@ -328,15 +433,15 @@ kf_writer_flush(kf_writer *w, kf_error *err)
 	if (order == NULL)
 		return -1;
 
-	size_t		hours = count_hours(w->ints[KF_COL_CTIMESTAMP], order, w->rows);
-	staged_part *staged = malloc(hours * sizeof(*staged));
+	size_t		dirs = count_dirs(w, order, w->rows);
+	staged_part *staged = malloc(dirs * sizeof(*staged));
 	size_t		staged_count = 0;
 	int			rc;
 
 	if (staged == NULL)
-		rc = kf_error_set(err, "device %u: out of memory staging %zu parts", w->device_id, hours);
+		rc = kf_error_set(err, "device %u: out of memory staging %zu parts", w->device_id, dirs);
 	else
-		rc = stage_hours(w, order, staged, &staged_count, err);
+		rc = stage_dirs(w, order, staged, &staged_count, err);
 	if (rc == 0)
 		rc = publish_parts(staged, staged_count, err);
 	if (rc != 0 && staged != NULL)
@@ -410,9 +515,9 @@ kf_writer_flush_replacing(kf_writer *w, const char *const *covered, size_t ncove
 	staged_part staged;
 	int			rc;
 
-	if (hour_of(ts[order[0]]) != hour_of(ts[order[w->rows - 1]]))
-		rc = kf_error_set(err, "device %u: a replacing part must hold one hour, the rows span %lld..%lld",
-						  w->device_id, (long long) ts[order[0]], (long long) ts[order[w->rows - 1]]);
+	if (dir_start_of(w, ts[order[0]]) != dir_start_of(w, ts[order[w->rows - 1]]))
+		rc = kf_error_set(err, "device %u: a replacing part must lie in one %s directory, the rows span %lld..%lld",
+						  w->device_id, w->series == KF_DATASERIES_FAST ? "day" : "hour", (long long) ts[order[0]], (long long) ts[order[w->rows - 1]]);
 	else
 		rc = stage_part(w, order, w->rows, 'm', &staged, err);
 	free(order);

@@ -8,6 +8,7 @@
  *
  *   DIR/devices                     device registry, one line per device (written atomically)
  *   DIR/data/dev-<ID>/<HOUR>/       one directory per device and hour (HOUR = epoch seconds of the hour start)
+ *   DIR/fast/dev-<ID>/<DAY>/        the Fast dataseries: one directory per device and UTC day (see below)
  *   DIR/data/dev-<ID>/<HOUR>/p-<MINTS>-<MAXTS>-<UNIQUE>.kfp   an immutable part file
  *
  * A part file holds rows of one device and one hour, sorted by ctimestamp, in blocks of at most
@@ -198,8 +199,8 @@ const kf_device *kf_device_list_find(const kf_device_list *list, uint32_t id);
 
 /*
  * A writer buffers rows of one device in memory.  kf_writer_flush publishes everything buffered
- * as one part per hour the rows fall in (rows sorted by ctimestamp), atomically and durably, and
- * empties the buffer.  On failure nothing is published and the rows stay buffered.
+ * as one part per time directory the rows fall in (an hour; a day for Fast), rows sorted by
+ * ctimestamp, atomically and durably, and empties the buffer.  On failure nothing is published and the rows stay buffered.
  */
 typedef struct kf_writer kf_writer;
 
@@ -214,9 +215,11 @@ void		kf_writer_close(kf_writer *w);	/* drops anything not flushed */
 /*
  * A store holds two dataseries of the same flows, each its own tree of parts in the same format:
  *   Full  DIR/data/dev-<ID>/<HOUR>/...  every flow as exported;
- *   Fast  DIR/fast/dev-<ID>/<HOUR>/...  built by kflowd from Full once an hour is complete: ports
+ *   Fast  DIR/fast/dev-<ID>/<DAY>/...   built by kflowd from Full once an hour is complete: ports
  *         above 32767 folded to 65535, flows with the same key summed per hour slice (ctimestamp =
- *         the slice start), at most a bounded number of rows per device and hour (docs/format.md).
+ *         the slice start), at most a bounded number of rows per device and hour (docs/format.md);
+ *         one directory, and normally one part, per device and UTC day, because Fast is read for
+ *         long windows, where opening one small part per hour would cost more than its rows.
  * Sums of counters over a whole slice are exact in both.
  */
 typedef enum kf_dataseries
@@ -226,9 +229,21 @@ typedef enum kf_dataseries
 } kf_dataseries;
 
 #define KF_FAST_SLICE_SECONDS 3600
+#define KF_FAST_DIR_SECONDS 86400
 
 /* The directory name of a dataseries under DIR ("data" or "fast"). */
 const char *kf_dataseries_dir_name(kf_dataseries series);
+
+/*
+ * Seconds one time directory of a dataseries covers: 3600 for Full, KF_FAST_DIR_SECONDS for Fast.
+ * A directory is named by the epoch second its span starts at, a multiple of the span; a
+ * directory whose name is not (a Fast hour directory of the layout before day directories) is
+ * not read.
+ */
+int64_t		kf_dataseries_dir_seconds(kf_dataseries series);
+
+/* Whether `start` names a time directory of the series: a multiple of its span. */
+bool		kf_dataseries_dir_start_valid(kf_dataseries series, uint64_t start);
 
 /* ------------------------------------------------------------------ listing (snapshots) */
 
@@ -320,8 +335,24 @@ int			kf_part_read_dict(kf_part_reader *r, uint32_t block, kf_column_id col, uin
 /* A writer like kf_writer_open whose parts go to the tree of `series` (DIR/data or DIR/fast). */
 kf_writer  *kf_writer_open_series(const char *data_dir, kf_dataseries series, uint32_t device_id, kf_error *err);
 
+/* A closed range of ctimestamp values. */
+typedef struct kf_ts_range
+{
+	int64_t		min_ts;
+	int64_t		max_ts;
+} kf_ts_range;
+
 /*
- * Publishes everything buffered, which must lie in one hour, as one merged part of that hour's
+ * Appends every row of the part read by r whose ctimestamp lies in none of skip[0..nskip) to the
+ * writer's buffer, every stored column as it is (the part's dictionary strings are interned
+ * again).  Used to rewrite a Fast day part with some of its hours replaced.  On failure the rows of
+ * the block being copied may be partly buffered; callers then close the writer without flushing.
+ */
+int			kf_writer_add_part_rows(kf_writer *w, kf_part_reader *r, const kf_ts_range *skip, size_t nskip,
+									kf_error *err);
+
+/*
+ * Publishes everything buffered, which must lie in one time directory, as one merged part of that
  * directory replacing the parts named covered[0..ncovered) there: the part under a ".tmp-m-"
  * dot-name, then its manifest at `level` (one more than the highest covered level, 1..1000), then
  * the rename (docs/format.md 2.1), so a listing sees either the covered parts or the new one, never

@@ -24,7 +24,8 @@
 #include "store/store.h"
 #include "tests/unit/unit.h"
 
-#define HOUR INT64_C(1699999200)	/* an hour start */
+#define HOUR INT64_C(1699999200)	/* an hour start: 22:00 UTC */
+#define DAY (HOUR - HOUR % KF_FAST_DIR_SECONDS)	/* the start of its UTC day */
 
 static char test_root[64];
 static const atomic_bool no_stop = false;
@@ -410,7 +411,7 @@ test_rebuild(void)
 	char		fast_dir[256];
 	kf_hour_state s;
 
-	snprintf(fast_dir, sizeof(fast_dir), "%s/fast/dev-1/%lld", dir, (long long) HOUR);
+	snprintf(fast_dir, sizeof(fast_dir), "%s/fast/dev-1/%lld", dir, (long long) DAY);
 	CHECK("rebuild: old part still on disk, hidden by the new manifest",
 		  kf_hour_state_read(fast_dir, false, &s, &err) == 0 && s.count == 2 &&
 		  s.parts[0].hidden + s.parts[1].hidden == 1);
@@ -455,7 +456,7 @@ test_corrupt(void)
 
 	write_many(dir, 2000, HOUR);
 	snprintf(full_dir, sizeof(full_dir), "%s/data/dev-1/%lld", dir, (long long) HOUR);
-	snprintf(fast_dir, sizeof(fast_dir), "%s/fast/dev-1/%lld", dir, (long long) HOUR);
+	snprintf(fast_dir, sizeof(fast_dir), "%s/fast/dev-1/%lld", dir, (long long) DAY);
 	kf_hour_state_read(full_dir, false, &s, &err);
 	snprintf(path, sizeof(path), "%s/%s", full_dir, s.count ? s.parts[0].name : "missing");
 	kf_hour_state_free(&s);
@@ -488,8 +489,117 @@ test_corrupt(void)
 
 	struct stat st;
 
-	CHECK("corrupt: no Fast hour directory was published", stat(fast_dir, &st) != 0 ||
+	CHECK("corrupt: no Fast day directory was published", stat(fast_dir, &st) != 0 ||
 		  (kf_hour_state_read(fast_dir, false, &s, &err) == 0 && s.count == 0 && s.stale_count == 0));
+
+	/* In a pass, the corrupt hour does not hold back another hour of its day. */
+	kf_flow		earlier = flow(HOUR - 3600, 0x0a000001u, 1, 2, 6, 10);
+	kf_fast_stats stats = {0};
+	rows		fast;
+
+	write_flows(dir, &earlier, 1);
+	kf_fast_build_data_dir(dir, HOUR + 2 * 3600, &cfg, 300, &no_stop, &stats);
+	CHECK("corrupt: the pass counts one error", stats.errors == 1 && stats.hours_built == 1);
+	read_rows(dir, KF_DATASERIES_FAST, 0, INT64_MAX, &fast);
+	CHECK("corrupt: the other hour of the day is built", fast.n == 1 && sum_rows(&fast, -1).in_bytes == 10);
+	free(fast.r);
+}
+
+/* Per-hour in_bytes of the rows (hours HOUR - 3600 .. HOUR + 7200 -> out[0..3]); false for any other hour. */
+static bool
+hour_bytes(const rows *rs, int64_t out[4])
+{
+	memset(out, 0, 4 * sizeof(out[0]));
+	for (size_t i = 0; i < rs->n; i++)
+	{
+		int64_t		slot = (rs->r[i].ts - (HOUR - 3600)) / 3600;
+
+		if (rs->r[i].ts % 3600 != 0 || slot < 0 || slot > 3)
+			return false;
+		out[slot] += rs->r[i].in_bytes;
+	}
+	return true;
+}
+
+/* The hours of a day share one Fast part; rebuilding one hour keeps the others' rows exactly once. */
+static void
+test_day_part(void)
+{
+	const char *dir = fresh_dir("day");
+	kf_flow		flows[3] = {
+		flow(HOUR - 3600, 0x0a000001u, 1, 2, 6, 10),
+		flow(HOUR, 0x0a000001u, 1, 2, 6, 20),
+		flow(HOUR + 3600, 0x0a000001u, 1, 2, 6, 40),
+	};
+	kf_flow		late = flow(HOUR + 60, 0x0a000002u, 1, 2, 17, 5);
+	kf_fast_config cfg = config(3600, 1000000);
+	kf_fast_hour_result res;
+	kf_error	err;
+	bool		outdated;
+	rows		fast;
+	int64_t		bytes[4];
+	char		fast_dir[256],
+				source[300];
+	int			built = 0;
+
+	const int64_t three[3] = {HOUR - 3600, HOUR, HOUR + 3600};
+	const int64_t other_days[2] = {HOUR, HOUR + 7200};
+	kf_fast_hour_result results[3];
+	kf_hour_state s;
+
+	write_flows(dir, flows, 3);
+	CHECK("day: hours of two days are refused", kf_fast_build_hours(dir, 1, other_days, 2, &cfg, results, &err) != 0 &&
+		  strstr(err.msg, "in the day") != NULL);
+	CHECK("day: three hours built in one go", kf_fast_build_hours(dir, 1, three, 3, &cfg, results, &err) == 0);
+	for (int i = 0; i < 3; i++)
+		built += results[i].full_rows == 1 && results[i].fast_rows == 1 && !results[i].replaced;
+	CHECK_INT_EQ("day: three first builds", built, 3);
+	snprintf(fast_dir, sizeof(fast_dir), "%s/fast/dev-1/%lld", dir, (long long) DAY);
+	CHECK("day: one part on disk, nothing merged away",
+		  kf_hour_state_read(fast_dir, false, &s, &err) == 0 && s.count == 1 && !s.parts[0].hidden);
+	kf_hour_state_free(&s);
+	read_rows(dir, KF_DATASERIES_FAST, 0, INT64_MAX, &fast);
+	CHECK_INT_EQ("day: one visible part holds the three hours", fast.parts, 1);
+	CHECK("day: each hour's bytes in its slice", hour_bytes(&fast, bytes) && bytes[0] == 10 && bytes[1] == 20 &&
+		  bytes[2] == 40 && bytes[3] == 0);
+	free(fast.r);
+
+	write_flows(dir, &late, 1);
+	CHECK("day: the late flow's hour is outdated", kf_fast_hour_outdated(dir, 1, HOUR, &outdated, &err) == 0 && outdated);
+	CHECK("day: the hour before is not", kf_fast_hour_outdated(dir, 1, HOUR - 3600, &outdated, &err) == 0 && !outdated);
+	CHECK("day: rebuild replaces the hour's rows", kf_fast_build_hour(dir, 1, HOUR, &cfg, &res, &err) == 0 && res.replaced);
+	read_rows(dir, KF_DATASERIES_FAST, 0, INT64_MAX, &fast);
+	CHECK_INT_EQ("day: still one visible part", fast.parts, 1);
+	CHECK("day: the other hours kept once, the rebuilt one updated", hour_bytes(&fast, bytes) && bytes[0] == 10 &&
+		  bytes[1] == 25 && bytes[2] == 40);
+	free(fast.r);
+	CHECK("day: every hour up to date after the rebuild",
+		  kf_fast_hour_outdated(dir, 1, HOUR - 3600, &outdated, &err) == 0 && !outdated &&
+		  kf_fast_hour_outdated(dir, 1, HOUR, &outdated, &err) == 0 && !outdated &&
+		  kf_fast_hour_outdated(dir, 1, HOUR + 3600, &outdated, &err) == 0 && !outdated);
+
+	/* A damaged source file makes every hour outdated; rebuilding one still counts each row once. */
+	snprintf(source, sizeof(source), "%s/source", fast_dir);
+
+	FILE	   *f = fopen(source, "w");
+
+	if (f != NULL)
+	{
+		fputs("kentik_fdw fast source 2\npart x\nhour 12 full_rows 1 full_dir_mtime_ns 1\nend\n", f);
+		fclose(f);
+	}
+	CHECK("day: a damaged source file makes the hours outdated",
+		  kf_fast_hour_outdated(dir, 1, HOUR + 3600, &outdated, &err) == 0 && outdated);
+	CHECK("day: rebuild after it", kf_fast_build_hour(dir, 1, HOUR + 3600, &cfg, &res, &err) == 0 && res.replaced);
+	read_rows(dir, KF_DATASERIES_FAST, 0, INT64_MAX, &fast);
+	CHECK("day: no hour counted twice", hour_bytes(&fast, bytes) && bytes[0] == 10 && bytes[1] == 25 && bytes[2] == 40);
+	free(fast.r);
+	CHECK("day: the rebuilt hour is up to date, the others wait for their rebuild",
+		  kf_fast_hour_outdated(dir, 1, HOUR + 3600, &outdated, &err) == 0 && !outdated &&
+		  kf_fast_hour_outdated(dir, 1, HOUR, &outdated, &err) == 0 && outdated);
+
+	CHECK("day: a time that is not an hour start is refused",
+		  kf_fast_build_hour(dir, 1, HOUR + 60, &cfg, &res, &err) != 0 && strstr(err.msg, "start of an hour") != NULL);
 }
 
 /* The pass builds complete hours only; retention drops Fast with Full, or keeps it by its own age. */
@@ -497,47 +607,80 @@ static void
 test_pass_and_retention(void)
 {
 	const char *dir = fresh_dir("pass");
-	kf_flow		flows[3] = {
+	kf_flow		flows[4] = {
 		flow(HOUR - 3600, 0x0a000001u, 1, 2, 6, 10),
 		flow(HOUR, 0x0a000001u, 1, 2, 6, 20),
 		flow(HOUR + 3600, 0x0a000001u, 1, 2, 6, 40),
+		flow(HOUR + 7200, 0x0a000001u, 1, 2, 6, 80),	/* 00:00, the next day */
 	};
 	kf_fast_config cfg = config(3600, 1000000);
 	kf_fast_stats stats = {0};
 	rows		fast;
+	int64_t		bytes[4];
 
-	write_flows(dir, flows, 3);
+	write_flows(dir, flows, 4);
 	/* Now = 100 s after the second hour ended: its settle period (120 s) is not over. */
 	kf_fast_build_data_dir(dir, HOUR + 3600 + 100, &cfg, 300, &no_stop, &stats);
 	CHECK_INT_EQ("pass: only the hour past its settle period is built", stats.hours_built, 1);
 	read_rows(dir, KF_DATASERIES_FAST, 0, INT64_MAX, &fast);
 	CHECK_INT_EQ("pass: it holds the first hour's bytes", sum_rows(&fast, -1).in_bytes, 10);
 	free(fast.r);
-	kf_fast_build_data_dir(dir, HOUR + 3 * 3600 + 200, &cfg, 300, &no_stop, &stats);
-	CHECK_INT_EQ("pass: later, all three hours are built", stats.hours_built, 3);
-	kf_fast_build_data_dir(dir, HOUR + 3 * 3600 + 300, &cfg, 300, &no_stop, &stats);
-	CHECK_INT_EQ("pass: and nothing is rebuilt", stats.hours_built, 3);
+	kf_fast_build_data_dir(dir, HOUR + 4 * 3600 + 200, &cfg, 300, &no_stop, &stats);
+	CHECK_INT_EQ("pass: later, all four hours are built", stats.hours_built, 4);
+	kf_fast_build_data_dir(dir, HOUR + 4 * 3600 + 300, &cfg, 300, &no_stop, &stats);
+	CHECK_INT_EQ("pass: and nothing is rebuilt", stats.hours_built, 4);
+	read_rows(dir, KF_DATASERIES_FAST, 0, INT64_MAX, &fast);
+	CHECK_INT_EQ("pass: one Fast part per day", fast.parts, 2);
+	CHECK("pass: every hour in its slice", hour_bytes(&fast, bytes) && bytes[0] == 10 && bytes[1] == 20 &&
+		  bytes[2] == 40 && bytes[3] == 80);
+	free(fast.r);
 
 	kf_retention_config keep_fast = {.max_age_seconds = 3600, .grace_seconds = 0, .fast_max_age_seconds = 2 * 3600};
 	kf_retention_stats rs = {0};
 	kf_error	err;
-	int64_t		now = HOUR + 2 * 3600 + 10;	/* the first two hours ended over an hour ago, the third not */
+	int64_t		now = HOUR + 3 * 3600 + 10;	/* the first day ended an hour ago, the next day's first hour just now */
 
 	CHECK("retention: with a Fast age", kf_retention_apply(dir, now, &keep_fast, &rs, &err) == 0);
-	CHECK_INT_EQ("retention: two Full hours dropped", rs.hours_dropped, 2);
+	CHECK_INT_EQ("retention: three Full hours dropped", rs.hours_dropped, 3);
 	read_rows(dir, KF_DATASERIES_FAST, 0, INT64_MAX, &fast);
-	CHECK_INT_EQ("retention: Fast keeps the hours younger than its age", fast.n, 2);
+	CHECK_INT_EQ("retention: Fast keeps the days younger than its age", fast.n, 4);
 	free(fast.r);
 
 	kf_retention_config follow = {.max_age_seconds = 3600, .grace_seconds = 0};
 
 	CHECK("retention: without a Fast age", kf_retention_apply(dir, now, &follow, &rs, &err) == 0);
+	CHECK_INT_EQ("retention: the day without Full hours dropped", rs.fast_days_dropped, 1);
 	read_rows(dir, KF_DATASERIES_FAST, 0, INT64_MAX, &fast);
-	CHECK_INT_EQ("retention: Fast hours follow their dropped Full hours", fast.n, 1);
-	CHECK_INT_EQ("retention: the one left is the live hour's", sum_rows(&fast, -1).in_bytes, 40);
+	CHECK_INT_EQ("retention: Fast days follow their dropped Full hours", fast.n, 1);
+	CHECK_INT_EQ("retention: the one left is the live day's", sum_rows(&fast, -1).in_bytes, 80);
 	free(fast.r);
-	kf_fast_build_data_dir(dir, now, &cfg, 0, &no_stop, &stats);
-	CHECK_INT_EQ("retention: dropped hours are not rebuilt", stats.hours_built, 3);
+	kf_fast_build_data_dir(dir, now + 3600, &cfg, 0, &no_stop, &stats);
+	CHECK_INT_EQ("retention: dropped hours are not rebuilt", stats.hours_built, 4);
+
+	/* A Fast hour directory of the layout before day directories: never listed, dropped by retention. */
+	char		legacy[300],
+				legacy_part[600],
+				day_dir[300];
+	kf_hour_state s;
+
+	snprintf(day_dir, sizeof(day_dir), "%s/fast/dev-1/%lld", dir, (long long) (DAY + KF_FAST_DIR_SECONDS));
+	snprintf(legacy, sizeof(legacy), "%s/fast/dev-1/%lld", dir, (long long) (HOUR + 7200 + 3600));
+	mkdir(legacy, 0755);
+	if (kf_hour_state_read(day_dir, false, &s, &err) == 0 && s.count == 1)
+	{
+		char		from[600];
+
+		snprintf(from, sizeof(from), "%s/%s", day_dir, s.parts[0].name);
+		snprintf(legacy_part, sizeof(legacy_part), "%s/%s", legacy, s.parts[0].name);
+		link(from, legacy_part);
+	}
+	kf_hour_state_free(&s);
+	read_rows(dir, KF_DATASERIES_FAST, 0, INT64_MAX, &fast);
+	CHECK_INT_EQ("legacy: a Fast hour directory is not read", fast.n, 1);
+	free(fast.r);
+	rs.fast_days_dropped = 0;
+	CHECK("legacy: retention", kf_retention_apply(dir, now, &follow, &rs, &err) == 0);
+	CHECK("legacy: the hour directory is dropped", rs.fast_days_dropped == 1 && access(legacy, F_OK) != 0);
 }
 
 /* kflowd --build-fast's pass: builds what is missing, and refuses while another kflowd holds the lock. */
@@ -658,6 +801,7 @@ main(void)
 	test_bound("bound-overflow", 100);
 	test_rebuild();
 	test_corrupt();
+	test_day_part();
 	test_pass_and_retention();
 	test_run_once();
 	test_engine_fast_vs_full();
