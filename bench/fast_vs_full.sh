@@ -2,7 +2,7 @@
 # fast_vs_full.sh -- one command: the same 30-day queries from the Full and from the Fast dataseries,
 # side by side, with a check that the per-hour totals agree exactly.
 #
-#   bench/fast_vs_full.sh [--flows N] [--runs N] [--rows-per-hour N] [--no-build] [--reuse-store] [--clean]
+#   bench/fast_vs_full.sh [--flows N] [--runs N] [--rows-per-hour N] [--no-build] [--reuse-store] [--no-sql] [--clean]
 #
 # 1. builds kflowd, flowgen and the engine library (skip with --no-build);
 # 2. generates N flows (default 30,000,000) from 4 devices spread over exactly 720 hours (30 days
@@ -12,11 +12,12 @@
 #    rebuilds Fast (`kflowd --build-fast`, e.g. to compare --rows-per-hour values);
 # 4. times three 30-day queries through the engine (bench/fast_vs_full_query.c) from Full and from
 #    Fast: 1 warm-up and --runs timed runs each, median, rows read;
-# 5. compares the per-hour, per-protocol sums of every counter from both (must be identical) and
-#    writes bench/results/<date>-fast-vs-full-<N>m-r<R>.md.
-#
-# The engine is called directly because the FDW's dataseries choice (i_fast_dataset) is still being
-# built; through SQL both sides would pay the same planning and libpq cost on top.
+# 5. compares the per-hour, per-protocol sums of every counter from both (must be identical);
+# 6. unless --no-sql: installs the extension (make install, as root), starts a private cluster in the
+#    scratch directory and times the same three queries through SQL, as an operator runs them, with
+#    `i_fast_dataset = false` / `= true` (psql \timing, 1 warm-up and --runs runs alternating, median),
+#    and checks that the per-hour, per-protocol sums agree there too;
+# 7. writes bench/results/<date>-fast-vs-full-<N>m-r<R>.md.
 #
 # Scratch data lives in $KF_BENCH_DIR (default /var/tmp/kentik_bench)/fast-vs-full-<N>, never in the
 # repository; --clean deletes it at the end.
@@ -31,6 +32,7 @@ rows_per_hour=
 build=1
 reuse=0
 clean=0
+sql=1
 while [ $# -gt 0 ]; do
 	case "$1" in
 		--flows) flows=$2; shift 2 ;;
@@ -38,8 +40,9 @@ while [ $# -gt 0 ]; do
 		--rows-per-hour) rows_per_hour=$2; shift 2 ;;
 		--no-build) build=0; shift ;;
 		--reuse-store) reuse=1; shift ;;
+		--no-sql) sql=0; shift ;;
 		--clean) clean=1; shift ;;
-		*) echo "usage: $0 [--flows N] [--runs N] [--rows-per-hour N] [--no-build] [--reuse-store] [--clean]" >&2
+		*) echo "usage: $0 [--flows N] [--runs N] [--rows-per-hour N] [--no-build] [--reuse-store] [--no-sql] [--clean]" >&2
 			exit 2 ;;
 	esac
 done
@@ -57,6 +60,7 @@ log() { echo "[$(date +%H:%M:%S)] $*"; }
 seconds_since() { echo "scale=1; ($(date +%s%N) - $1) / 1000000000" | bc; }
 
 cleanup() {
+	if [ "$sql" -eq 1 ]; then tools/pg_cluster.sh stop "$scratch/pg" >/dev/null 2>&1 || true; fi
 	if [ "$clean" -eq 1 ]; then rm -rf "$scratch"; fi
 }
 trap cleanup EXIT
@@ -101,7 +105,7 @@ fi
 fast_build_line=$(grep 'summary, fast dataseries' "$fast_log")
 rows_bound=${rows_per_hour:-$(build/kflowd --help | sed -n 's/.*--fast-rows-per-hour N.*(default \([0-9]*\).*/\1/p')}
 log "$fast_build_line"
-chmod -R a+rX "$scratch"
+chmod -R a+rX "$store"	# not the cluster in $scratch/pg: PostgreSQL wants its data directory private
 
 bytes_of() { find "$1" -type f -printf '%s\n' | awk '{s += $1} END {printf "%.0f\n", s}'; }
 parts_of() { find "$1" -name '*.kfp' | wc -l; }
@@ -121,6 +125,64 @@ ids=(top_dst_ports bytes_per_hour_protocol top_src_addrs)
 what[top_dst_ports]="top 20 destination ports by in + out bytes"
 what[bytes_per_hour_protocol]="in/out bytes and packets per hour and protocol (720 h)"
 what[top_src_addrs]="top 20 IPv4 sources by in + out bytes"
+# The same three queries through SQL: the window as absolute epoch seconds (docs/dialect.md), the
+# dataseries forced by i_fast_dataset, so both sides pay the same planning and client cost.
+declare -A sql_text sql_full sql_fast
+sql_text[top_dst_ports]="SELECT l4_dst_port, sum(both_bytes) AS f_sum_both_bytes FROM all_devices WHERE ctimestamp >= $first AND ctimestamp <= $end AND %s GROUP BY 1 ORDER BY 2 DESC LIMIT 20"
+sql_text[bytes_per_hour_protocol]="SELECT ctimestamp::bigint / 3600 * 3600 AS hour, protocol, sum(in_bytes), sum(out_bytes), sum(in_pkts), sum(out_pkts) FROM all_devices WHERE ctimestamp >= $first AND ctimestamp <= $end AND %s GROUP BY 1, 2 ORDER BY 1, 2"
+sql_text[top_src_addrs]="SELECT ipv4_src_addr, sum(both_bytes) AS f_sum_both_bytes FROM all_devices WHERE ctimestamp >= $first AND ctimestamp <= $end AND %s GROUP BY 1 ORDER BY 2 DESC LIMIT 20"
+sql_exact="through SQL: not run (--no-sql)"
+# median of the numbers on stdin
+median() { sort -n | awk '{v[NR] = $1} END {print (NR % 2 ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2)}'; }
+if [ "$sql" -eq 1 ]; then
+	port=${KF_FVF_PG_PORT:-54698}
+	pg=$scratch/pg
+	log "install the extension and start a private cluster on port $port"
+	make install >"$out/install.log" 2>&1 || { tail -n 30 "$out/install.log"; exit 1; }
+	tools/pg_cluster.sh stop "$pg" >/dev/null 2>&1 || true
+	tools/pg_cluster.sh start "$pg" "$port" >"$out/pg_start.log" 2>&1 || { cat "$out/pg_start.log"; exit 1; }
+	psql_fvf() { psql -h "$pg" -p "$port" -U postgres -d postgres -X -q -v ON_ERROR_STOP=1 "$@"; }
+	psql_fvf <<SQL
+DROP EXTENSION IF EXISTS kentik_fdw CASCADE;
+CREATE EXTENSION kentik_fdw;
+CREATE SERVER fvf FOREIGN DATA WRAPPER kentik_fdw OPTIONS (data_dir '$store');
+IMPORT FOREIGN SCHEMA kentik FROM SERVER fvf INTO public;
+SQL
+	for id in "${ids[@]}"; do
+		script=$out/sql_$id.sql
+		{
+			echo '\o /dev/null'
+			echo '\timing on'
+			for _ in $(seq 0 "$runs"); do
+				# shellcheck disable=SC2059
+				printf "${sql_text[$id]};\n" "i_fast_dataset = false"
+				# shellcheck disable=SC2059
+				printf "${sql_text[$id]};\n" "i_fast_dataset = true"
+			done
+		} >"$script"
+		psql_fvf -f "$script" >"$out/sql_$id.out"
+		# Time lines alternate Full, Fast; the first pair is the warm-up.
+		sql_full[$id]=$(grep '^Time: ' "$out/sql_$id.out" | awk 'NR > 2 && NR % 2 == 1 {print $2}' | median)
+		sql_fast[$id]=$(grep '^Time: ' "$out/sql_$id.out" | awk 'NR > 2 && NR % 2 == 0 {print $2}' | median)
+		log "SQL $id: Full ${sql_full[$id]} ms, Fast ${sql_fast[$id]} ms"
+	done
+	# shellcheck disable=SC2059
+	hourly_full=$(printf "${sql_text[bytes_per_hour_protocol]}" "i_fast_dataset = false")
+	# shellcheck disable=SC2059
+	hourly_fast=$(printf "${sql_text[bytes_per_hour_protocol]}" "i_fast_dataset = true")
+	differing=$(psql_fvf -At -c "SELECT count(*) FROM (($hourly_full) EXCEPT ($hourly_fast)) d")
+	groups=$(psql_fvf -At -c "SELECT count(*) FROM ($hourly_full) g")
+	if [ "$differing" = 0 ] && [ "$groups" -gt 0 ]; then
+		sql_exact="through SQL: identical too ($groups (hour, protocol) rows, every counter)"
+	else
+		sql_exact="through SQL: DIFFERENT ($differing of $groups rows): a bug"
+	fi
+	# shellcheck disable=SC2059
+	psql_fvf -c "EXPLAIN (COSTS OFF) $(printf "${sql_text[top_dst_ports]}" "i_fast_dataset = true")" \
+		>"$out/sql_explain_fast.txt"
+	tools/pg_cluster.sh stop "$pg" >/dev/null 2>&1 || true
+fi
+
 while read -r _ id series _ ms _ rows _; do
 	if [ "$series" = full ]; then ms_full[$id]=$ms rows_full[$id]=$rows; else ms_fast[$id]=$ms rows_fast[$id]=$rows; fi
 done < <(grep '^query ' "$out/queries.txt")
@@ -162,8 +224,21 @@ fast_rows=$(echo "$fast_build_line" | sed -n 's/.*, \([0-9]*\) Full rows -> \([0
 	for id in "${ids[@]}"; do
 		echo "| \`$id\` | ${what[$id]} | ${ms_full[$id]} | ${ms_fast[$id]} | **$(ratio "${ms_full[$id]}" "${ms_fast[$id]}")x** | ${rows_full[$id]} | ${rows_fast[$id]} |"
 	done
+	if [ "$sql" -eq 1 ]; then
+		echo
+		echo "Through SQL (a private PostgreSQL $(psql --version | awk '{print $3}') cluster, default settings, \`IMPORT FOREIGN SCHEMA\`;"
+		echo "psql \`\\timing\`, 1 warm-up + $runs runs alternating \`i_fast_dataset = false\` and \`= true\`, **median in ms**;"
+		echo "the statements are \`$out/sql_*.sql\`):"
+		echo
+		echo "| query | Full ms | Fast ms | **Full / Fast** |"
+		echo "|---|---|---|---|"
+		for id in "${ids[@]}"; do
+			echo "| \`$id\` | ${sql_full[$id]} | ${sql_fast[$id]} | **$(ratio "${sql_full[$id]}" "${sql_fast[$id]}")x** |"
+		done
+	fi
 	echo
-	echo "Exactness: the per-hour, per-protocol sums of in/out bytes and packets from Full and Fast are $exact."
+	echo "Exactness: the per-hour, per-protocol sums of in/out bytes and packets from Full and Fast are $exact;"
+	echo "$sql_exact."
 	echo "Top destination ports: $same_top_ports of Full's top $top_of are also in Fast's top $top_of."
 } >"$result"
 cat "$result"
