@@ -7,6 +7,10 @@
  * Exporter counters live in a fixed array found through a small open-addressed index; when it is
  * full, further exporters share the last slot (shown as "other exporters"), so hostile traffic
  * from many source addresses cannot grow memory.
+ *
+ * The clock check lives here, not in the decoders: NetFlow v5, v9 and IPFIX stamp their flows with
+ * the header's export time, so a packet whose export time is far from its receive time is
+ * recognised from the header alone, and moving its flows is a change of ctimestamp on the way out.
  */
 #include "collector/flow_packet.h"
 
@@ -24,6 +28,7 @@
 #define INDEX_SLOTS (KF_MAX_EXPORTER_STATS * 2)
 #define OVERFLOW_SLOT (KF_MAX_EXPORTER_STATS - 1)
 #define REJECT_LOG_INTERVAL 60
+#define CLOCK_LOG_INTERVAL 600
 
 struct kf_flow_decoder
 {
@@ -34,7 +39,16 @@ struct kf_flow_decoder
 	size_t		nstats;
 	int32_t		index[INDEX_SLOTS]; /* stats position + 1; 0 = empty */
 	size_t		last_hit;		/* most packets come from the exporter of the previous packet */
+	bool		retime_skewed;	/* see kf_flow_decoder_set_retime_skewed */
 };
+
+/* The sink of one clock-skewed packet's flows when they are moved to the receive time. */
+typedef struct retimed_emit
+{
+	kf_flow_emit_fn emit;
+	void	   *emit_ctx;
+	int64_t		offset;			/* receive time - export time */
+} retimed_emit;
 
 kf_flow_decoder *
 kf_flow_decoder_new(kf_flow_emit_fn emit, void *emit_ctx)
@@ -52,6 +66,12 @@ kf_flow_decoder_new(kf_flow_emit_fn emit, void *emit_ctx)
 	d->emit = emit;
 	d->emit_ctx = emit_ctx;
 	return d;
+}
+
+void
+kf_flow_decoder_set_retime_skewed(kf_flow_decoder *d, bool on)
+{
+	d->retime_skewed = on;
 }
 
 void
@@ -108,6 +128,55 @@ note_rejected(kf_exporter_stats *st, uint64_t version, size_t len, int64_t now)
 	}
 }
 
+/* The export time in a NetFlow v5/v9 or IPFIX header; false for sFlow (none) and short packets. */
+static bool
+header_export_time(kf_export_kind kind, const uint8_t *buf, size_t len, int64_t *export_time)
+{
+	switch (kind)
+	{
+		case KF_EXPORT_NETFLOW_V5:
+		case KF_EXPORT_NETFLOW_V9:
+			if (len < 12)
+				return false;
+			*export_time = (int64_t) kf_read_be(buf + 8, 4);
+			return true;
+		case KF_EXPORT_IPFIX:
+			if (len < 8)
+				return false;
+			*export_time = (int64_t) kf_read_be(buf + 4, 4);
+			return true;
+		default:
+			return false;
+	}
+}
+
+static void
+emit_retimed(void *ctx, kf_addr exporter, const kf_flow *flow)
+{
+	const retimed_emit *r = ctx;
+	kf_flow		moved = *flow;
+
+	moved.ctimestamp = flow->ctimestamp + r->offset < 0 ? 0 : flow->ctimestamp + r->offset;
+	r->emit(r->emit_ctx, exporter, &moved);
+}
+
+/* Counts and logs (once per CLOCK_LOG_INTERVAL per exporter) a packet of a skewed clock. */
+static void
+note_clock_skew(const kf_flow_decoder *d, kf_exporter_stats *st, int64_t skew, int64_t now)
+{
+	st->clock_skewed++;
+	st->last_clock_skew = skew;
+	if (kf_log_allowed(kf_log_key(st->exporter.hi, st->exporter.lo, UINT64_C(0x636c6b)), now, CLOCK_LOG_INTERVAL))
+	{
+		char		addr[KF_ADDR_TEXT_MAX];
+
+		kf_log("exporter %s: its export time is %+lld s from the time its packets arrive (clock not synchronised?); %s (counted in kflowd_clock_skewed_packets_total; logged again in 10 minutes)",
+			   kf_addr_format(st->exporter, addr, sizeof(addr)), (long long) skew,
+			   d->retime_skewed ? "its flows are stored at the receive time" :
+			   "its flows keep the exporter's time (--retime-skewed stores them at the receive time)");
+	}
+}
+
 kf_export_kind
 kf_flow_export_kind(const uint8_t *buf, size_t len)
 {
@@ -138,9 +207,19 @@ kf_flow_decoder_packet_at(kf_flow_decoder *d, kf_addr exporter, const uint8_t *b
 {
 	kf_exporter_stats *st = stats_for(d, exporter);
 	kf_decode_out out = {exporter, d->emit, d->emit_ctx, now, &st->counts, received};
+	kf_export_kind kind = kf_flow_export_kind(buf, len);
+	int64_t		export_time = received;
+	bool		skewed = header_export_time(kind, buf, len, &export_time) &&
+		(export_time - received > KF_CLOCK_SKEW_FLAG_SECONDS || received - export_time > KF_CLOCK_SKEW_FLAG_SECONDS);
+	retimed_emit retimed = {d->emit, d->emit_ctx, skewed ? received - export_time : 0};
 	int			rc;
 
-	switch (kf_flow_export_kind(buf, len))
+	if (skewed && d->retime_skewed)
+	{
+		out.emit = emit_retimed;
+		out.emit_ctx = &retimed;
+	}
+	switch (kind)
 	{
 		case KF_EXPORT_NETFLOW_V5:
 			rc = kf_netflow_v5_decode(buf, len, &out);
@@ -159,7 +238,11 @@ kf_flow_decoder_packet_at(kf_flow_decoder *d, kf_addr exporter, const uint8_t *b
 			break;
 	}
 	if (rc == 0)
+	{
 		st->packets++;
+		if (skewed)
+			note_clock_skew(d, st, export_time - received, now);
+	}
 	else
 		note_rejected(st, len >= 2 ? kf_read_be(buf, 2) : 0, len, now);
 	return rc;
@@ -170,6 +253,7 @@ add_counts(kf_exporter_stats *sum, const kf_exporter_stats *s)
 {
 	sum->packets += s->packets;
 	sum->rejected += s->rejected;
+	sum->clock_skewed += s->clock_skewed;
 	sum->counts.flows += s->counts.flows;
 	sum->counts.decode_errors += s->counts.decode_errors;
 	sum->counts.no_template_drops += s->counts.no_template_drops;
@@ -217,6 +301,9 @@ log_stats(const char *who, const kf_exporter_stats *s)
 		   (unsigned long long) s->counts.no_template_drops, (unsigned long long) s->counts.templates,
 		   (unsigned long long) s->counts.options_records, (unsigned long long) s->counts.non_flow_records,
 		   (unsigned long long) s->counts.counter_samples);
+	if (s->clock_skewed > 0)
+		kf_log("%s: %llu packets with an export time more than %d s from their receive time (the last %+lld s)",
+			   who, (unsigned long long) s->clock_skewed, KF_CLOCK_SKEW_FLAG_SECONDS, (long long) s->last_clock_skew);
 }
 
 void

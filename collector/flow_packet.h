@@ -7,6 +7,8 @@
 #ifndef KF_FLOW_PACKET_H
 #define KF_FLOW_PACKET_H
 
+#include <stdbool.h>
+
 #include "collector/flow_decode.h"
 #include "collector/template_cache.h"
 
@@ -16,8 +18,18 @@ typedef struct kf_exporter_stats
 	kf_addr		exporter;
 	uint64_t	packets;		/* payloads accepted as flow exports */
 	uint64_t	rejected;		/* payloads that were not a valid v5/v9/IPFIX/sFlow packet */
+	uint64_t	clock_skewed;	/* accepted NetFlow/IPFIX packets whose export time was more than
+								 * KF_CLOCK_SKEW_FLAG_SECONDS away from their receive time */
+	int64_t		last_clock_skew;	/* export time - receive time of the last such packet */
 	kf_decode_counts counts;
 } kf_exporter_stats;
+
+/*
+ * An exporter whose header time is further than this from the time its packet arrived has a
+ * wrong clock (no NTP, a clock at 1970): its packets are counted and logged, and with
+ * kf_flow_decoder_set_retime_skewed their flows are stored at the receive time instead.
+ */
+#define KF_CLOCK_SKEW_FLAG_SECONDS 600
 
 #define KF_MAX_EXPORTER_STATS 1024
 
@@ -25,6 +37,13 @@ typedef struct kf_flow_decoder kf_flow_decoder;
 
 kf_flow_decoder *kf_flow_decoder_new(kf_flow_emit_fn emit, void *emit_ctx);
 void		kf_flow_decoder_free(kf_flow_decoder *d);
+
+/*
+ * Off (the default): flows keep their exporter's time even when its clock is flagged as skewed.
+ * On: the flows of a flagged packet are moved by (receive time - export time), so they land at
+ * the time they arrived and live queries see them.
+ */
+void		kf_flow_decoder_set_retime_skewed(kf_flow_decoder *d, bool on);
 
 /* The export formats kflowd decodes, as recognised by a payload's first bytes. */
 typedef enum kf_export_kind

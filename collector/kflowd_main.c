@@ -195,6 +195,7 @@ collector_open(collector *c, const options *o, kf_error *err)
 	kf_flow_sink_set_asn(c->sink, c->enrichment.asn);
 	if (!(c->decoder = kf_flow_decoder_new(kf_flow_sink_emit, c->sink)))
 		return kf_error_set(err, "out of memory");
+	kf_flow_decoder_set_retime_skewed(c->decoder, o->listening.retime_skewed);
 	if ((o->meter.interface || o->meter.pcap) &&
 		!(c->meter = kf_flow_meter_new(&o->meter.table, o->meter.exporter, kf_flow_sink_emit, c->sink, err)))
 		return -1;

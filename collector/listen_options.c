@@ -38,6 +38,9 @@ kf_listen_option(int c, const char *value, kf_listen_config *cfg)
 		case KF_OPT_STATS_INTERVAL:
 			ok = kf_parse_duration(value, &cfg->stats_interval_seconds) && cfg->stats_interval_seconds > 0;
 			break;
+		case KF_OPT_RETIME_SKEWED:
+			cfg->retime_skewed = true;
+			return 1;
 		default:
 			return 0;
 	}
@@ -55,5 +58,9 @@ kf_listen_usage(FILE *out)
 			"  --receive-buffer SIZE       UDP receive buffer per socket (default 32M; a burst larger than\n"
 			"                              this is dropped by the kernel and counted in the metrics)\n"
 			"  --metrics ADDRESS:PORT      serve Prometheus metrics over HTTP (e.g. 127.0.0.1:9437)\n"
-			"  --stats-interval DURATION   log packets, flows and drops per second this often (default off)\n");
+			"  --stats-interval DURATION   log packets, flows and drops per second this often (default off)\n"
+			"  --retime-skewed             store the flows of NetFlow/IPFIX packets whose export time is more\n"
+			"                              than 10 minutes off their receive time at the receive time\n"
+			"                              (default: keep the exporter's time; such packets are always\n"
+			"                              counted in the metrics and logged)\n");
 }

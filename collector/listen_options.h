@@ -1,12 +1,14 @@
 /*
  * listen_options.h -- kflowd's options for operating a listening collector: the receive buffer,
- * the Prometheus metrics endpoint and the periodic statistics line.  Kept out of kflowd_main.c
+ * the Prometheus metrics endpoint, the periodic statistics line and what to do with exporters
+ * whose clocks are wrong.  Kept out of kflowd_main.c
  * like maintenance_options.h.
  */
 #ifndef KF_LISTEN_OPTIONS_H
 #define KF_LISTEN_OPTIONS_H
 
 #include <getopt.h>
+#include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
 
@@ -15,19 +17,22 @@ enum
 {
 	KF_OPT_RECEIVE_BUFFER = 0x200,
 	KF_OPT_METRICS,
-	KF_OPT_STATS_INTERVAL
+	KF_OPT_STATS_INTERVAL,
+	KF_OPT_RETIME_SKEWED
 };
 
 #define KF_LISTEN_LONGOPTS \
 	{"receive-buffer", required_argument, NULL, KF_OPT_RECEIVE_BUFFER}, \
 	{"metrics", required_argument, NULL, KF_OPT_METRICS}, \
-	{"stats-interval", required_argument, NULL, KF_OPT_STATS_INTERVAL}
+	{"stats-interval", required_argument, NULL, KF_OPT_STATS_INTERVAL}, \
+	{"retime-skewed", no_argument, NULL, KF_OPT_RETIME_SKEWED}
 
 typedef struct kf_listen_config
 {
 	uint32_t	receive_buffer_bytes;
 	const char *metrics_address;	/* NULL = no endpoint */
 	int64_t		stats_interval_seconds; /* 0 = no periodic line */
+	bool		retime_skewed;	/* store flows of clock-skewed packets at their receive time */
 } kf_listen_config;
 
 void		kf_listen_defaults(kf_listen_config *cfg);

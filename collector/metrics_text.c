@@ -71,6 +71,7 @@ static const exporter_counter exporter_counters[] = {
 	{"kflowd_flows_total", "Flow records decoded.", STAT(counts.flows)},
 	{"kflowd_decode_errors_total", "Packets, sets or records dropped as malformed.", STAT(counts.decode_errors)},
 	{"kflowd_no_template_drops_total", "Data sets dropped because their template was unknown.", STAT(counts.no_template_drops)},
+	{"kflowd_clock_skewed_packets_total", "Packets whose export time was more than 10 minutes from their receive time.", STAT(clock_skewed)},
 	{"kflowd_template_records_total", "Template records accepted (incl. options templates).", STAT(counts.templates)},
 	{"kflowd_options_records_total", "Options data records read (sampling information).", STAT(counts.options_records)},
 	{"kflowd_non_flow_records_total", "Data records that describe no flow.", STAT(counts.non_flow_records)},

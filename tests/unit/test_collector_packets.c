@@ -2,7 +2,8 @@
  * test_collector_packets.c -- decoder behaviour on packets built byte by byte, for cases the real
  * captures do not isolate: data before its template, two exporters sharing a template id,
  * sampling from options data / the record / the v5 header, ICMP type and code, enterprise
- * elements, template withdrawal, malformed sets, and the link layers of the pcap reader.
+ * elements, template withdrawal, malformed sets, the link layers of the pcap reader, and
+ * exporters whose clocks are off.
  */
 #include "tests/unit/unit.h"
 #include "tests/unit/collector_test_util.h"
@@ -368,6 +369,43 @@ test_link_layers(void)
 	CHECK_INT_EQ("frame prefixes: only complete headers parse", udp, 2);
 }
 
+/* An exporter whose clock is off: flagged and logged; its flows keep their time unless retimed. */
+static void
+test_clock_skew(void)
+{
+	kf_flow_decoder *d = new_decoder();
+	kf_addr		exporter = test_parse_addr("192.0.2.7");
+	const int64_t received = 1700000000;
+	test_buf	t;
+
+	v9_header(&t, (uint32_t) (received - 599), 1);
+	v9_template_300_src_first(&t);
+	v9_data_300(&t, 0x0a000001, 0x0a000002, 500, 6);
+	kf_flow_decoder_packet_at(d, exporter, t.b, t.len, received, received);
+	CHECK("clock 599 s behind: not flagged, export time kept", flows.count == 1 &&
+		  flows.flows[0].ctimestamp == received - 599 && kf_flow_decoder_totals(d).clock_skewed == 0);
+
+	v9_header(&t, 0, 1);		/* a clock that never got set */
+	v9_data_300(&t, 0x0a000001, 0x0a000002, 500, 6);
+	kf_flow_decoder_packet_at(d, exporter, t.b, t.len, received, received);
+	CHECK("clock at 1970: flagged, export time kept by default", flows.count == 2 &&
+		  flows.flows[1].ctimestamp == 0 && kf_flow_decoder_totals(d).clock_skewed == 1 &&
+		  kf_flow_decoder_exporter(d, 0)->last_clock_skew == -received);
+
+	kf_flow_decoder_set_retime_skewed(d, true);
+	kf_flow_decoder_packet_at(d, exporter, t.b, t.len, received, received);
+	CHECK("clock at 1970, --retime-skewed: stored at the receive time", flows.count == 3 &&
+		  flows.flows[2].ctimestamp == received && flows.flows[2].in_bytes == 500);
+
+	v9_header(&t, (uint32_t) (received + 3600), 1);
+	v9_data_300(&t, 0x0a000001, 0x0a000002, 500, 6);
+	kf_flow_decoder_packet_at(d, exporter, t.b, t.len, received, received);
+	CHECK("clock an hour ahead, --retime-skewed: moved back", flows.count == 4 &&
+		  flows.flows[3].ctimestamp == received && kf_flow_decoder_totals(d).clock_skewed == 3);
+
+	kf_flow_decoder_free(d);
+}
+
 int
 main(void)
 {
@@ -379,5 +417,6 @@ main(void)
 	test_template_limits();
 	test_sample_scale();
 	test_link_layers();
+	test_clock_skew();
 	UNIT_EXIT();
 }
