@@ -59,9 +59,12 @@ typedef struct fast_key
 	uint32_t	sample_rate;	/* 0 at the protocol level (the group keeps the largest rate) */
 	uint32_t	src_tags;		/* ids in the builder's string table */
 	uint32_t	dst_tags;
+	uint32_t	input_description;	/* ids in the builder's string table too; they follow the device
+									 * and interface, so in practice they split no group */
+	uint32_t	output_description;
 } fast_key;
 
-_Static_assert(sizeof(fast_key) == 104, "fast_key must have no padding: it is hashed and compared as bytes");
+_Static_assert(sizeof(fast_key) == 112, "fast_key must have no padding: it is hashed and compared as bytes");
 
 typedef struct fast_counters
 {
@@ -93,8 +96,8 @@ typedef struct fast_builder
 {
 	group_table levels[NUM_LEVELS];
 	kf_string_intern strings;
-	uint32_t   *tag_ids[2];		/* src / dst tags: string id per dictionary entry of the block being read */
-	size_t		tag_ids_cap[2];
+	uint32_t   *string_ids[4];	/* per dict_columns[i]: string id per dictionary entry of the block being read */
+	size_t		string_ids_cap[4];
 	int64_t    *ints[KF_NUM_COLUMNS];	/* one block of each column */
 	kf_addr    *addrs[KF_NUM_COLUMNS];
 	uint32_t   *codes[KF_NUM_COLUMNS];
@@ -106,6 +109,9 @@ static const kf_column_id int_columns[] = {
 	KF_COL_OUTPUT_PORT, KF_COL_SRC_AS, KF_COL_DST_AS, KF_COL_VLAN_IN, KF_COL_VLAN_OUT, KF_COL_SAMPLE_RATE
 };
 static const kf_column_id addr_columns[] = {KF_COL_SRC_ADDR, KF_COL_DST_ADDR, KF_COL_NEXT_HOP};
+static const kf_column_id dict_columns[] = {
+	KF_COL_SRC_FLOW_TAGS, KF_COL_DST_FLOW_TAGS, KF_COL_INPUT_INTERFACE_DESCRIPTION, KF_COL_OUTPUT_INTERFACE_DESCRIPTION
+};
 
 #define COUNT_OF(a) (sizeof(a) / sizeof((a)[0]))
 
@@ -261,27 +267,29 @@ fold_port(int64_t port, int64_t protocol)
 	return FOLDED_PORT;
 }
 
-/* Maps the codes of one block's tag dictionary to ids in the builder's string table. */
+/* Maps the codes of one block's dictionary of dict_columns[which] to ids in the builder's string
+ * table. */
 static int
-intern_dict(fast_builder *b, kf_part_reader *r, uint32_t block, kf_column_id col, size_t which, kf_error *err)
+intern_dict(fast_builder *b, kf_part_reader *r, uint32_t block, size_t which, kf_error *err)
 {
+	kf_column_id col = dict_columns[which];
 	kf_dict		dict;
 
 	if (kf_part_read_dict(r, block, col, b->codes[col], &dict, err) != 0)
 		return -1;
-	if (dict.count > b->tag_ids_cap[which])
+	if (dict.count > b->string_ids_cap[which])
 	{
-		uint32_t   *grown = realloc(b->tag_ids[which], dict.count * sizeof(*grown));
+		uint32_t   *grown = realloc(b->string_ids[which], dict.count * sizeof(*grown));
 
 		if (grown == NULL)
-			return kf_error_set(err, "%s: out of memory reading flow tags", kf_part_path(r));
-		b->tag_ids[which] = grown;
-		b->tag_ids_cap[which] = dict.count;
+			return kf_error_set(err, "%s: out of memory reading %s", kf_part_path(r), kf_column_describe(col)->name);
+		b->string_ids[which] = grown;
+		b->string_ids_cap[which] = dict.count;
 	}
 	for (uint32_t i = 0; i < dict.count; i++)
 	{
-		if (kf_intern(&b->strings, dict.strings[i], dict.lengths[i], &b->tag_ids[which][i]) != 0)
-			return kf_error_set(err, "%s: out of memory reading flow tags", kf_part_path(r));
+		if (kf_intern(&b->strings, dict.strings[i], dict.lengths[i], &b->string_ids[which][i]) != 0)
+			return kf_error_set(err, "%s: out of memory reading %s", kf_part_path(r), kf_column_describe(col)->name);
 	}
 	for (uint32_t i = 0; i < kf_part_block_rows(r, block); i++)
 	{
@@ -303,13 +311,13 @@ add_block(fast_builder *b, kf_part_reader *r, uint32_t block, int64_t hour, kf_e
 		if (kf_part_read_addr(r, block, addr_columns[i], b->addrs[addr_columns[i]], err) != 0)
 			return -1;
 
-	if (intern_dict(b, r, block, KF_COL_SRC_FLOW_TAGS, 0, err) != 0 ||
-		intern_dict(b, r, block, KF_COL_DST_FLOW_TAGS, 1, err) != 0)
-		return -1;
+	for (size_t i = 0; i < COUNT_OF(dict_columns); i++)
+		if (intern_dict(b, r, block, i, err) != 0)
+			return -1;
 
 	int64_t   **v = b->ints;
-	const uint32_t *src_ids = b->tag_ids[0],
-			   *dst_ids = b->tag_ids[1];
+	uint32_t  **codes = b->codes;
+	uint32_t  **ids = b->string_ids;
 
 	for (uint32_t i = 0; i < kf_part_block_rows(r, block); i++)
 	{
@@ -336,8 +344,10 @@ add_block(fast_builder *b, kf_part_reader *r, uint32_t block, int64_t hour, kf_e
 		key.vlan_in = (uint32_t) v[KF_COL_VLAN_IN][i];
 		key.vlan_out = (uint32_t) v[KF_COL_VLAN_OUT][i];
 		key.sample_rate = (uint32_t) v[KF_COL_SAMPLE_RATE][i];
-		key.src_tags = src_ids[b->codes[KF_COL_SRC_FLOW_TAGS][i]];
-		key.dst_tags = dst_ids[b->codes[KF_COL_DST_FLOW_TAGS][i]];
+		key.src_tags = ids[0][codes[KF_COL_SRC_FLOW_TAGS][i]];
+		key.dst_tags = ids[1][codes[KF_COL_DST_FLOW_TAGS][i]];
+		key.input_description = ids[2][codes[KF_COL_INPUT_INTERFACE_DESCRIPTION][i]];
+		key.output_description = ids[3][codes[KF_COL_OUTPUT_INTERFACE_DESCRIPTION][i]];
 
 		fast_counters c = {v[KF_COL_IN_BYTES][i], v[KF_COL_IN_PKTS][i], v[KF_COL_OUT_BYTES][i],
 		v[KF_COL_OUT_PKTS][i]};
@@ -365,9 +375,9 @@ builder_init(fast_builder *b, const kf_fast_config *cfg, kf_error *err)
 	for (size_t i = 0; i < COUNT_OF(addr_columns); i++)
 		if ((b->addrs[addr_columns[i]] = malloc(KF_BLOCK_MAX_ROWS * sizeof(kf_addr))) == NULL)
 			return kf_error_set(err, "out of memory for a block of Full rows");
-	if ((b->codes[KF_COL_SRC_FLOW_TAGS] = malloc(KF_BLOCK_MAX_ROWS * sizeof(uint32_t))) == NULL ||
-		(b->codes[KF_COL_DST_FLOW_TAGS] = malloc(KF_BLOCK_MAX_ROWS * sizeof(uint32_t))) == NULL)
-		return kf_error_set(err, "out of memory for a block of Full rows");
+	for (size_t i = 0; i < COUNT_OF(dict_columns); i++)
+		if ((b->codes[dict_columns[i]] = malloc(KF_BLOCK_MAX_ROWS * sizeof(uint32_t))) == NULL)
+			return kf_error_set(err, "out of memory for a block of Full rows");
 	return 0;
 }
 
@@ -385,8 +395,8 @@ builder_free(fast_builder *b)
 		free(b->addrs[c]);
 		free(b->codes[c]);
 	}
-	free(b->tag_ids[0]);
-	free(b->tag_ids[1]);
+	for (size_t i = 0; i < COUNT_OF(dict_columns); i++)
+		free(b->string_ids[i]);
 	kf_intern_free(&b->strings);
 }
 
@@ -508,10 +518,12 @@ add_groups(const fast_builder *b, kf_writer *w, int64_t hour, kf_error *err)
 				.sample_rate = l == LEVEL_PROTOCOL ? g->max_sample_rate : k->sample_rate,
 				.src_flow_tags = b->strings.count ? b->strings.strings[k->src_tags] : "",
 				.dst_flow_tags = b->strings.count ? b->strings.strings[k->dst_tags] : "",
+				.input_interface_description = b->strings.count ? b->strings.strings[k->input_description] : "",
+				.output_interface_description = b->strings.count ? b->strings.strings[k->output_description] : "",
 			};
 
 			if (l == LEVEL_PROTOCOL)
-				f.src_flow_tags = f.dst_flow_tags = "";
+				f.src_flow_tags = f.dst_flow_tags = f.input_interface_description = f.output_interface_description = "";
 			if (kf_writer_add(w, &f, err) != 0)
 				return -1;
 		}

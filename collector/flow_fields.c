@@ -112,13 +112,71 @@ kf_flow_fields_set(kf_flow_fields *r, uint16_t ie, const uint8_t *p, size_t len)
 			r->has_icmp = true;
 			r->icmp_type_code = (r->icmp_type_code & 0xff00) | (uint32_t) (v & 0xff);
 			break;
+		case KF_IE_SAMPLER_ID:
+		case KF_IE_SELECTOR_ID:
+			r->has_sampler_id = true;
+			r->sampler_id = v;
+			break;
+		default:
+			kf_sampling_fields_set(&r->sampling, ie, v);
+			break;
+	}
+}
+
+void
+kf_sampling_fields_set(kf_sampling_fields *s, uint16_t ie, uint64_t v)
+{
+	switch (ie)
+	{
 		case KF_IE_SAMPLING_INTERVAL:
+		case KF_IE_SAMPLER_RANDOM_INTERVAL:
+			s->interval = v;
+			break;
 		case KF_IE_SAMPLING_PACKET_INTERVAL:
-			r->sampling_interval = v;
+			s->packet_interval = v;
+			break;
+		case KF_IE_SAMPLING_PACKET_SPACE:
+			s->packet_space = v;
+			s->has_packet_space = true;
+			break;
+		case KF_IE_SAMPLING_SIZE:
+			s->size = v;
+			break;
+		case KF_IE_SAMPLING_POPULATION:
+			s->population = v;
 			break;
 		default:
 			break;
 	}
+}
+
+/* round(numerator / denominator) without overflow, for denominator > 0. */
+static uint64_t
+rounded_ratio(uint64_t numerator, uint64_t denominator)
+{
+	uint64_t	q = numerator / denominator;
+	uint64_t	r = numerator % denominator;
+
+	return r >= denominator - r ? q + 1 : q;
+}
+
+uint64_t
+kf_sampling_fields_rate(const kf_sampling_fields *s)
+{
+	uint64_t	rate = 0;
+
+	if (s->interval)
+		rate = s->interval;
+	else if (s->packet_interval && s->has_packet_space)
+	{
+		/* (I + S) / I = 1 + S / I, which cannot overflow */
+		rate = 1 + rounded_ratio(s->packet_space, s->packet_interval);
+	}
+	else if (s->packet_interval)
+		rate = s->packet_interval;
+	else if (s->size && s->population)
+		rate = rounded_ratio(s->population, s->size);
+	return clamp_to_uint32(rate);
 }
 
 void
@@ -126,9 +184,9 @@ kf_flow_fields_finish(kf_flow_fields *r, uint64_t default_rate)
 {
 	if (r->has_icmp && r->flow.l4_dst_port == 0)
 		r->flow.l4_dst_port = r->icmp_type_code;
-	uint64_t	rate = r->sampling_interval ? r->sampling_interval : default_rate;
+	uint64_t	rate = kf_sampling_fields_rate(&r->sampling);
 
-	r->flow.sample_rate = clamp_to_uint32(rate);
+	r->flow.sample_rate = clamp_to_uint32(rate ? rate : default_rate);
 }
 
 bool
@@ -136,11 +194,4 @@ kf_ie_is_flow_key(uint16_t ie)
 {
 	return ie == KF_IE_IPV4_SRC_ADDR || ie == KF_IE_IPV4_DST_ADDR ||
 		ie == KF_IE_IPV6_SRC_ADDR || ie == KF_IE_IPV6_DST_ADDR;
-}
-
-bool
-kf_ie_is_sampling(uint16_t ie)
-{
-	return ie == KF_IE_SAMPLING_INTERVAL || ie == KF_IE_SAMPLER_RANDOM_INTERVAL ||
-		ie == KF_IE_SAMPLING_PACKET_INTERVAL;
 }

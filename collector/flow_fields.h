@@ -19,9 +19,43 @@
 #define KF_IE_IPV4_DST_ADDR 12
 #define KF_IE_IPV6_SRC_ADDR 27
 #define KF_IE_IPV6_DST_ADDR 28
+#define KF_IE_INGRESS_INTERFACE 10
+#define KF_IE_EGRESS_INTERFACE 14
 #define KF_IE_SAMPLING_INTERVAL 34
+#define KF_IE_SAMPLER_ID 48		/* v9 FLOW_SAMPLER_ID, IPFIX samplerId */
 #define KF_IE_SAMPLER_RANDOM_INTERVAL 50
+#define KF_IE_INTERFACE_NAME 82
+#define KF_IE_INTERFACE_DESCRIPTION 83
+#define KF_IE_SELECTOR_ID 302
 #define KF_IE_SAMPLING_PACKET_INTERVAL 305
+#define KF_IE_SAMPLING_PACKET_SPACE 306
+#define KF_IE_SAMPLING_SIZE 309
+#define KF_IE_SAMPLING_POPULATION 310
+
+/*
+ * The sampling elements of one record (a flow or options data), gathered before a rate can be
+ * computed because some come in pairs: samplingPacketInterval + samplingPacketSpace (select I
+ * packets, skip S: 1 in (I + S) / I) and samplingSize + samplingPopulation (n of N: 1 in N / n).
+ */
+typedef struct kf_sampling_fields
+{
+	uint64_t	interval;		/* samplingInterval (34) or samplerRandomInterval (50) */
+	uint64_t	packet_interval;	/* 305 */
+	uint64_t	packet_space;	/* 306 */
+	uint64_t	size;			/* 309 */
+	uint64_t	population;		/* 310 */
+	bool		has_packet_space;
+} kf_sampling_fields;
+
+/* Records element ie of value v when it is a sampling element; ignores any other. */
+void		kf_sampling_fields_set(kf_sampling_fields *s, uint16_t ie, uint64_t v);
+
+/*
+ * The rate the fields describe, 0 when they describe none: 34/50 first, then 305 with 306
+ * ((I + S) / I rounded; 305 alone is taken as the interval, as exporters that send it alone
+ * mean), then 309/310 (N / n rounded).  Clamped to UINT32_MAX.
+ */
+uint64_t	kf_sampling_fields_rate(const kf_sampling_fields *s);
 
 /* One record being decoded: the flow plus what must be resolved once all fields are seen. */
 typedef struct kf_flow_fields
@@ -29,7 +63,9 @@ typedef struct kf_flow_fields
 	kf_flow		flow;
 	bool		has_icmp;
 	uint32_t	icmp_type_code; /* type * 256 + code */
-	uint64_t	sampling_interval;	/* from the record itself; 0 = none */
+	kf_sampling_fields sampling;	/* from the record itself */
+	bool		has_sampler_id;
+	uint64_t	sampler_id;		/* samplerId (48) or selectorId (302) of the record */
 } kf_flow_fields;
 
 /* Starts a record exported at ctimestamp. */
@@ -38,14 +74,13 @@ void		kf_flow_fields_reset(kf_flow_fields *r, int64_t ctimestamp);
 /* Applies one non-enterprise element of len bytes at p. */
 void		kf_flow_fields_set(kf_flow_fields *r, uint16_t ie, const uint8_t *p, size_t len);
 
-/* Resolves ICMP type/code into l4_dst_port and the record's sampling rate.  default_rate is what
- * the exporter said outside the record (options data), 0 when nothing. */
+/* Resolves ICMP type/code into l4_dst_port and the record's sampling rate: its own sampling
+ * elements, else default_rate, what the exporter said outside the record (its sampler's or the
+ * exporter-wide rate from options data), 0 when nothing. */
 void		kf_flow_fields_finish(kf_flow_fields *r, uint64_t default_rate);
 
 /* True for elements whose presence makes a template a flow template (any address). */
 bool		kf_ie_is_flow_key(uint16_t ie);
 
-/* True for the elements that carry a sampling interval in options data. */
-bool		kf_ie_is_sampling(uint16_t ie);
 
 #endif							/* KF_FLOW_FIELDS_H */

@@ -20,6 +20,8 @@ typedef struct device_state
 	kf_addr		exporter;
 	kf_device	device;
 	kf_writer  *writer;			/* NULL until opened (or when opening failed) */
+	kf_interface_table interfaces;	/* the device's lines of the --interfaces file */
+	bool		interfaces_built;
 	bool		used;
 } device_state;
 
@@ -31,6 +33,7 @@ struct kf_flow_sink
 	kf_tag_buffer *src_tags;	/* room for the tag strings rules assemble */
 	kf_tag_buffer *dst_tags;
 	const kf_asn_table *asn;
+	const kf_interface_names *interfaces;
 	device_state *states;		/* open-addressed, power-of-two capacity */
 	size_t		capacity;
 	size_t		count;
@@ -83,13 +86,22 @@ kf_flow_sink_set_asn(kf_flow_sink *sink, const kf_asn_table *asn)
 }
 
 void
+kf_flow_sink_set_interfaces(kf_flow_sink *sink, const kf_interface_names *interfaces)
+{
+	sink->interfaces = interfaces;
+}
+
+void
 kf_flow_sink_free(kf_flow_sink *sink)
 {
 	if (!sink)
 		return;
 	for (size_t i = 0; sink->states && i < sink->capacity; i++)
 		if (sink->states[i].used)
+		{
 			kf_writer_close(sink->states[i].writer);
+			kf_interface_table_free(&sink->states[i].interfaces);
+		}
 	free(sink->states);
 	free(sink->data_dir);
 	kf_tag_buffer_free(sink->src_tags);
@@ -213,6 +225,31 @@ writer_for(kf_flow_sink *sink, device_state *s)
 	return s->writer;
 }
 
+/* The exporter's description if it sent one, else the --interfaces file's, else "". */
+static const char *
+interface_description(kf_flow_sink *sink, device_state *s, const char *from_exporter, uint32_t ifindex)
+{
+	if (from_exporter && from_exporter[0] != '\0')
+		return from_exporter;
+	if (!sink->interfaces)
+		return "";
+	if (!s->interfaces_built)
+	{
+		if (kf_interface_table_build(sink->interfaces, &s->device, &s->interfaces) < 0)
+		{
+			kf_error	err;
+
+			kf_error_set(&err, "out of memory");
+			log_error_limited("cannot index the interfaces file", s->device.id, &err);
+			return "";
+		}
+		s->interfaces_built = true;
+	}
+	const char *from_file = kf_interface_table_find(&s->interfaces, ifindex);
+
+	return from_file ? from_file : "";
+}
+
 void
 kf_flow_sink_emit(void *ctx, kf_addr exporter, const kf_flow *flow)
 {
@@ -240,6 +277,9 @@ kf_flow_sink_emit(void *ctx, kf_addr exporter, const kf_flow *flow)
 		if (f.dst_as == 0 && !kf_addr_is_absent(f.dst_addr))
 			f.dst_as = kf_asn_lookup(sink->asn, f.dst_addr);
 	}
+	f.input_interface_description = interface_description(sink, s, flow->input_interface_description, f.input_port);
+	f.output_interface_description = interface_description(sink, s, flow->output_interface_description,
+														   f.output_port);
 	if (sink->tags)
 	{
 		f.src_flow_tags = kf_tags_match(sink->tags, &f, &s->device, KF_SIDE_SRC, sink->src_tags);

@@ -1,7 +1,8 @@
 /*
  * flow_sink.h -- where decoded flows go: one kf_writer per device, with the device's sample rate
  * applied to the counters, the enrichment applied (AS numbers the exporter did not send, from the
- * --asn table; then the flow tags, so tag rules see the filled AS numbers), and the flush policy
+ * --asn table; interface descriptions the exporter did not send, from the --interfaces file; then
+ * the flow tags, so tag rules see the filled AS numbers), and the flush policy
  * that makes flows visible to queries within seconds:
  *   - kf_flow_sink_tick flushes every writer that holds rows, at most every KF_SINK_FLUSH_SECONDS;
  *   - a writer holding KF_SINK_FLUSH_ROWS rows is flushed at once;
@@ -13,6 +14,7 @@
 
 #include "collector/asn_table.h"
 #include "collector/device_registry.h"
+#include "collector/interface_names.h"
 #include "collector/tags.h"
 #include "store/store.h"
 
@@ -39,6 +41,11 @@ kf_flow_sink *kf_flow_sink_new(const char *data_dir, kf_device_registry *registr
  * destination address from asn (borrowed; NULL turns it off).  An exporter's AS number is never
  * replaced, and an absent address ("::") gets none. */
 void		kf_flow_sink_set_asn(kf_flow_sink *sink, const kf_asn_table *asn);
+
+/* From now on, a flow whose exporter announced no description for its input / output interface
+ * (NULL or "") gets the one interfaces (borrowed; NULL turns it off) gives its device and ifIndex,
+ * else "".  Call it before the first flow. */
+void		kf_flow_sink_set_interfaces(kf_flow_sink *sink, const kf_interface_names *interfaces);
 
 /* Frees the sink; anything not flushed is lost (call kf_flow_sink_flush_all first). */
 void		kf_flow_sink_free(kf_flow_sink *sink);

@@ -224,3 +224,74 @@ kf_interface_names_free(kf_interface_names *names)
 	free(names->text);
 	free(names);
 }
+
+/* Orders (ifindex, file position) pairs packed into one uint64_t. */
+static int
+compare_u64(const void *a, const void *b)
+{
+	uint64_t	x = *(const uint64_t *) a,
+				y = *(const uint64_t *) b;
+
+	return x < y ? -1 : x > y;
+}
+
+int
+kf_interface_table_build(const kf_interface_names *names, const kf_device *device, kf_interface_table *out)
+{
+	uint64_t   *order = malloc((names->count ? names->count : 1) * sizeof(*order));
+	size_t		n = 0;
+
+	memset(out, 0, sizeof(*out));
+	if (!order)
+		return -1;
+	/* an interfaces file has far fewer than 2^32 lines */
+	for (size_t i = 0; i < names->count; i++)
+		if (kf_device_ref_matches(&names->entries[i].device, device))
+			order[n++] = ((uint64_t) names->entries[i].ifindex << 32) | (uint32_t) i;
+	qsort(order, n, sizeof(*order), compare_u64);
+	out->ifindexes = malloc((n ? n : 1) * sizeof(*out->ifindexes));
+	out->descriptions = malloc((n ? n : 1) * sizeof(*out->descriptions));
+	if (!out->ifindexes || !out->descriptions)
+	{
+		free(order);
+		kf_interface_table_free(out);
+		return -1;
+	}
+	for (size_t k = 0; k < n; k++)
+	{
+		uint32_t	ifindex = (uint32_t) (order[k] >> 32);
+
+		if (out->count > 0 && out->ifindexes[out->count - 1] == ifindex)
+			continue;
+		out->ifindexes[out->count] = ifindex;
+		out->descriptions[out->count++] = names->entries[(uint32_t) order[k]].description;
+	}
+	free(order);
+	return 0;
+}
+
+const char *
+kf_interface_table_find(const kf_interface_table *table, uint32_t ifindex)
+{
+	size_t		lo = 0,
+				hi = table->count;
+
+	while (lo < hi)
+	{
+		size_t		mid = lo + (hi - lo) / 2;
+
+		if (table->ifindexes[mid] < ifindex)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return lo < table->count && table->ifindexes[lo] == ifindex ? table->descriptions[lo] : NULL;
+}
+
+void
+kf_interface_table_free(kf_interface_table *table)
+{
+	free(table->ifindexes);
+	free(table->descriptions);
+	memset(table, 0, sizeof(*table));
+}

@@ -4,8 +4,9 @@
  * the SNMP interface index the exporter reports (0 to 4294967295) and DESCRIPTION the rest of the
  * line (spaces allowed, at most KF_INTERFACE_DESCRIPTION_MAX - 1 bytes; '#' still starts a comment).
  *
- * The store has no description columns yet, so descriptions are used by tag rules only
- * (`interface=NAME` in the tag file, see tags.h and docs/enrichment.md).
+ * Descriptions fill i_input_interface_description / i_output_interface_description of the
+ * flows whose exporter did not announce one in options data (flow_sink.h), and tag rules use
+ * them (`interface=NAME` in the tag file, see tags.h and docs/enrichment.md).
  */
 #ifndef KF_INTERFACE_NAMES_H
 #define KF_INTERFACE_NAMES_H
@@ -53,5 +54,23 @@ size_t		kf_interface_names_count(const kf_interface_names *names);
 const kf_interface_name *kf_interface_names_at(const kf_interface_names *names, size_t i);
 
 void		kf_interface_names_free(kf_interface_names *names);
+
+/* The descriptions of one device's interfaces, sorted by ifindex for lookups per flow. */
+typedef struct kf_interface_table
+{
+	uint32_t   *ifindexes;		/* ascending, unique */
+	const char **descriptions;	/* borrowed from the kf_interface_names */
+	size_t		count;
+} kf_interface_table;
+
+/* Collects the entries naming device (by id or name; the first line wins when a device's
+ * interface is given once by id and once by name).  Returns 0, or -1 on out of memory. */
+int			kf_interface_table_build(const kf_interface_names *names, const kf_device *device,
+									 kf_interface_table *out);
+
+/* The description of ifindex, or NULL. */
+const char *kf_interface_table_find(const kf_interface_table *table, uint32_t ifindex);
+
+void		kf_interface_table_free(kf_interface_table *table);
 
 #endif							/* KF_INTERFACE_NAMES_H */

@@ -193,6 +193,7 @@ collector_open(collector *c, const options *o, kf_error *err)
 	if (!(c->sink = kf_flow_sink_new(o->data_dir, c->registry, c->enrichment.tags, err)))
 		return -1;
 	kf_flow_sink_set_asn(c->sink, c->enrichment.asn);
+	kf_flow_sink_set_interfaces(c->sink, c->enrichment.interfaces);
 	if (!(c->decoder = kf_flow_decoder_new(kf_flow_sink_emit, c->sink)))
 		return kf_error_set(err, "out of memory");
 	kf_flow_decoder_set_retime_skewed(c->decoder, o->listening.retime_skewed);

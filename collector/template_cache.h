@@ -3,13 +3,15 @@
  *
  * A template is known per (exporter address, export protocol version, source id / observation
  * domain, template id): two exporters using the same template id never see each other's layout.
- * The cache also remembers the sampling interval an exporter announced in options data, per
- * (exporter, version, domain).
+ * The cache also remembers what an exporter announced in options data, per (exporter, version,
+ * domain): the exporter-wide sampling interval (options records without a sampler id), the rate
+ * of each sampler (samplerId / selectorId) and the description of each interface (ifIndex).
  *
  * Memory is bounded: at most KF_TEMPLATE_MAX_FIELDS fields per template, KF_TEMPLATES_PER_EXPORTER
  * templates per exporter, KF_TEMPLATE_MAX_EXPORTERS exporters and KF_TEMPLATE_MAX_BYTES of
- * templates in all; what exceeds a limit is refused (the caller counts it) instead of growing
- * without end under hostile input (e.g. spoofed source addresses).
+ * templates in all; at most KF_OPTION_ENTRIES_PER_EXPORTER samplers and interfaces per exporter
+ * and KF_OPTION_MAX_BYTES of them in all.  What exceeds a limit is refused (the caller counts
+ * it) instead of growing without end under hostile input (e.g. spoofed source addresses).
  */
 #ifndef KF_TEMPLATE_CACHE_H
 #define KF_TEMPLATE_CACHE_H
@@ -24,6 +26,9 @@
 #define KF_TEMPLATES_PER_EXPORTER 2048
 #define KF_TEMPLATE_MAX_EXPORTERS 4096
 #define KF_TEMPLATE_MAX_BYTES (64u << 20)
+#define KF_OPTION_ENTRIES_PER_EXPORTER 65536
+#define KF_OPTION_MAX_BYTES (32u << 20)
+#define KF_OPTION_DESCRIPTION_MAX 255	/* longer interface descriptions are cut (at a character) */
 #define KF_TEMPLATE_VARLEN 0xffff	/* IPFIX variable-length field */
 #define KF_TEMPLATE_MIN_DATA_ID 256 /* data sets / template ids start here in v9 and IPFIX */
 
@@ -79,13 +84,54 @@ void		kf_template_cache_set_sampling(kf_template_cache *tc, kf_addr exporter, ui
 uint64_t	kf_template_cache_sampling(const kf_template_cache *tc, kf_addr exporter, uint8_t version,
 									   uint32_t domain);
 
+/*
+ * The rate of one sampler (v9 FLOW_SAMPLER_ID / IPFIX samplerId or selectorId) of (exporter,
+ * version, domain), announced in options data; rate 0 forgets nothing and stores nothing.  Only
+ * for exporters that have templates; refused silently beyond the limits (see
+ * kf_template_cache_options_stats).
+ */
+void		kf_template_cache_set_sampler(kf_template_cache *tc, kf_addr exporter, uint8_t version,
+										  uint32_t domain, uint64_t sampler_id, uint64_t rate);
+
+/* The announced rate of that sampler; 0 when it was never announced. */
+uint64_t	kf_template_cache_sampler(const kf_template_cache *tc, kf_addr exporter, uint8_t version,
+									  uint32_t domain, uint64_t sampler_id);
+
+/* Counts a flow that named a sampler the exporter has not announced (yet). */
+void		kf_template_cache_note_unknown_sampler(kf_template_cache *tc);
+
+/*
+ * Sets the description of interface ifindex of (exporter, version, domain) from options data:
+ * len bytes at text, cut at the first NUL, trailing spaces dropped, bytes that are not printable
+ * ASCII or valid UTF-8 replaced by '?', at most KF_OPTION_DESCRIPTION_MAX bytes.  An empty result
+ * stores nothing.  Same limits as samplers.
+ */
+void		kf_template_cache_set_interface(kf_template_cache *tc, kf_addr exporter, uint8_t version,
+											uint32_t domain, uint32_t ifindex, const uint8_t *text, size_t len);
+
+/* The description of that interface, or NULL.  Valid until the next set_interface of that
+ * interface or kf_template_cache_free. */
+const char *kf_template_cache_interface(const kf_template_cache *tc, kf_addr exporter, uint8_t version,
+										uint32_t domain, uint32_t ifindex);
+
+typedef struct kf_options_stats
+{
+	uint64_t	samplers;		/* sampler entries held */
+	uint64_t	interfaces;		/* interface entries held */
+	uint64_t	refused;		/* announcements dropped by the limits */
+	uint64_t	unknown_sampler_flows;	/* flows whose sampler was not announced: exporter-wide rate */
+} kf_options_stats;
+
+const kf_options_stats *kf_template_cache_options_stats(const kf_template_cache *tc);
+
 /* Number of templates held (all exporters). */
 size_t		kf_template_cache_count(const kf_template_cache *tc);
 
 /*
  * A counter that changes whenever what the cache holds changes (a new or different template, a
- * withdrawal, a new sampling interval); an exporter re-sending the same template does not change
- * it.  kflowd saves the cache when it moved (template_store.h).
+ * withdrawal, a new sampling interval, sampler rate or interface description); an exporter
+ * re-sending the same template or announcement does not change it.  kflowd saves the cache when
+ * it moved (template_store.h).
  */
 uint64_t	kf_template_cache_generation(const kf_template_cache *tc);
 
@@ -96,5 +142,12 @@ typedef void (*kf_template_visit_fn) (void *arg, const kf_template_key *key, con
 /* Visits every template first, then every sampling entry (the order a restore needs: a sampling
  * entry is only kept for an exporter that has templates). */
 void		kf_template_cache_foreach(const kf_template_cache *tc, kf_template_visit_fn fn, void *arg);
+
+/* Called for every sampler (description NULL, rate > 0) and interface (rate 0, description set). */
+typedef void (*kf_option_visit_fn) (void *arg, kf_addr exporter, uint8_t version, uint32_t domain, uint64_t id,
+									uint64_t rate, const char *description);
+
+/* Visits every sampler and interface entry. */
+void		kf_template_cache_foreach_option(const kf_template_cache *tc, kf_option_visit_fn fn, void *arg);
 
 #endif							/* KF_TEMPLATE_CACHE_H */

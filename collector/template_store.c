@@ -3,12 +3,16 @@
  *
  * Layout (little-endian; docs/format.md, "Collector state"):
  *   header   "KFTEMPL\0", u32 version, u32 entry count
- *   entry    u8 kind (1 template, 2 sampling), u8 export version (9 or 10), u16 template id,
- *            u32 domain, u64 exporter hi, u64 exporter lo, then
+ *   entry    u8 kind (1 template, 2 sampling, 3 sampler, 4 interface), u8 export version (9 or
+ *            10), u16 template id (0 unless a template), u32 domain, u64 exporter hi, u64
+ *            exporter lo, then
  *            template: u16 field count, u16 scope field count, u8 options flag, u8 zero,
  *                      per field u16 element id, u16 length, u32 enterprise number
  *            sampling: u64 interval
+ *            sampler: u64 sampler id, u64 rate
+ *            interface: u32 ifIndex, u16 description length, the description's bytes
  *   trailer  u32 CRC32C of everything before it
+ * Version 1 files (kinds 1 and 2 only) are still read.
  */
 #include "collector/template_store.h"
 
@@ -34,8 +38,13 @@
 #define TEMPLATE_HEAD_LEN 6
 #define FIELD_LEN 8
 #define SAMPLING_LEN 8
+#define SAMPLER_LEN 16
+#define INTERFACE_HEAD_LEN 6
 #define KIND_TEMPLATE 1
 #define KIND_SAMPLING 2
+#define KIND_SAMPLER 3			/* since version 2 */
+#define KIND_INTERFACE 4		/* since version 2 */
+#define OLDEST_READABLE_VERSION 1
 
 /* Larger than any cache the limits of template_cache.h allow, so a sane file always fits. */
 #define MAX_FILE_BYTES ((size_t) 256 << 20)
@@ -63,6 +72,18 @@ reserve(encoder *e, size_t n)
 	return p;
 }
 
+/* Writes the 24 bytes every entry starts with. */
+static void
+put_entry_common(uint8_t *p, uint8_t kind, uint8_t version, uint16_t template_id, uint32_t domain, kf_addr exporter)
+{
+	p[0] = kind;
+	p[1] = version;
+	kf_put_u16(p + 2, template_id);
+	kf_put_u32(p + 4, domain);
+	kf_put_u64(p + 8, exporter.hi);
+	kf_put_u64(p + 16, exporter.lo);
+}
+
 static void
 encode_entry(void *arg, const kf_template_key *key, const kf_template *tpl, uint64_t sampling)
 {
@@ -72,12 +93,8 @@ encode_entry(void *arg, const kf_template_key *key, const kf_template *tpl, uint
 
 	if (!p)
 		return;
-	p[0] = tpl ? KIND_TEMPLATE : KIND_SAMPLING;
-	p[1] = key->version;
-	kf_put_u16(p + 2, key->template_id);
-	kf_put_u32(p + 4, key->domain);
-	kf_put_u64(p + 8, key->exporter.hi);
-	kf_put_u64(p + 16, key->exporter.lo);
+	put_entry_common(p, tpl ? KIND_TEMPLATE : KIND_SAMPLING, key->version, key->template_id, key->domain,
+					 key->exporter);
 	p += ENTRY_COMMON_LEN;
 	if (tpl)
 	{
@@ -98,6 +115,32 @@ encode_entry(void *arg, const kf_template_key *key, const kf_template *tpl, uint
 	e->count++;
 }
 
+static void
+encode_option(void *arg, kf_addr exporter, uint8_t version, uint32_t domain, uint64_t id, uint64_t rate,
+			  const char *description)
+{
+	encoder    *e = arg;
+	size_t		text_len = description ? strlen(description) : 0;
+	uint8_t    *p = reserve(e, ENTRY_COMMON_LEN + (description ? INTERFACE_HEAD_LEN + text_len : SAMPLER_LEN));
+
+	if (!p)
+		return;
+	put_entry_common(p, description ? KIND_INTERFACE : KIND_SAMPLER, version, 0, domain, exporter);
+	p += ENTRY_COMMON_LEN;
+	if (description)
+	{
+		kf_put_u32(p, (uint32_t) id);
+		kf_put_u16(p + 4, (uint16_t) text_len);
+		memcpy(p + INTERFACE_HEAD_LEN, description, text_len);
+	}
+	else
+	{
+		kf_put_u64(p, id);
+		kf_put_u64(p + 8, rate);
+	}
+	e->count++;
+}
+
 int
 kf_template_store_encode(const kf_template_cache *tc, uint8_t **out, size_t *len, kf_error *err)
 {
@@ -107,6 +150,7 @@ kf_template_store_encode(const kf_template_cache *tc, uint8_t **out, size_t *len
 	if (header)
 		memcpy(header, MAGIC, MAGIC_LEN);
 	kf_template_cache_foreach(tc, encode_entry, &e);
+	kf_template_cache_foreach_option(tc, encode_option, &e);
 	uint8_t    *trailer = reserve(&e, 4);
 
 	if (e.failed)
@@ -123,13 +167,55 @@ kf_template_store_encode(const kf_template_cache *tc, uint8_t **out, size_t *len
 }
 
 /*
- * Walks the entries of a checked file.  With tc NULL it only validates; otherwise it adds every
- * entry.  Returns 0 or -1 with the reason in err (only in the validating pass).
+ * Checks (and with tc, restores) the sampler or interface entry at data + *pos, moving *pos past
+ * it.  Returns 0 or -1 with the reason in err.
  */
 static int
-walk_entries(const uint8_t *data, size_t len, uint32_t count, kf_template_cache *tc, size_t *restored,
-			 size_t *refused, kf_error *err)
+walk_option(const uint8_t *data, size_t *pos, size_t end, uint32_t n, uint8_t kind, const kf_template_key *key,
+			kf_template_cache *tc, kf_error *err)
 {
+	if (key->template_id != 0)
+		return kf_error_set(err, "entry %u (kind %u) has template id %u", n, kind, key->template_id);
+	if (kind == KIND_SAMPLER)
+	{
+		if (end - *pos < SAMPLER_LEN)
+			return kf_error_set(err, "entry %u is cut short", n);
+		uint64_t	rate = kf_get_u64(data + *pos + 8);
+
+		if (rate == 0)
+			return kf_error_set(err, "entry %u is a sampler of rate 0", n);
+		if (tc)
+			kf_template_cache_set_sampler(tc, key->exporter, key->version, key->domain, kf_get_u64(data + *pos),
+										  rate);
+		*pos += SAMPLER_LEN;
+		return 0;
+	}
+	if (end - *pos < INTERFACE_HEAD_LEN)
+		return kf_error_set(err, "entry %u is cut short", n);
+	uint16_t	text_len = kf_get_u16(data + *pos + 4);
+
+	if (text_len == 0 || text_len > KF_OPTION_DESCRIPTION_MAX)
+		return kf_error_set(err, "entry %u is an interface description of %u bytes", n, text_len);
+	if (end - *pos - INTERFACE_HEAD_LEN < text_len)
+		return kf_error_set(err, "entry %u is cut short", n);
+	if (tc)
+		kf_template_cache_set_interface(tc, key->exporter, key->version, key->domain, kf_get_u32(data + *pos),
+										data + *pos + INTERFACE_HEAD_LEN, text_len);
+	*pos += INTERFACE_HEAD_LEN + text_len;
+	return 0;
+}
+
+/*
+ * Walks the entries of a checked file of format `version`.  With tc NULL it only validates;
+ * otherwise it adds every entry.  Returns 0 or -1 with the reason in err (only in the validating
+ * pass).
+ */
+static int
+walk_entries(const uint8_t *data, size_t len, uint32_t version, uint32_t count, kf_template_cache *tc,
+			 size_t *restored, size_t *refused, kf_error *err)
+{
+	uint8_t		last_kind = version >= 2 ? KIND_INTERFACE : KIND_SAMPLING;
+
 	size_t		pos = HEADER_LEN;
 	size_t		end = len - 4;
 	kf_template_field *fields = tc ? malloc(sizeof(kf_template_field) * KF_TEMPLATE_MAX_FIELDS) : NULL;
@@ -145,8 +231,15 @@ walk_entries(const uint8_t *data, size_t len, uint32_t count, kf_template_cache 
 		uint8_t		kind = p[0];
 
 		pos += ENTRY_COMMON_LEN;
-		if ((key.version != 9 && key.version != 10) || (kind != KIND_TEMPLATE && kind != KIND_SAMPLING))
+		if ((key.version != 9 && key.version != 10) || kind < KIND_TEMPLATE || kind > last_kind)
 			return kf_error_set(err, "entry %u has kind %u and export version %u", n, kind, key.version);
+		if (kind == KIND_SAMPLER || kind == KIND_INTERFACE)
+		{
+			/* errors only happen in the validating pass, which has no fields to free */
+			if (walk_option(data, &pos, end, n, kind, &key, tc, err) != 0)
+				return -1;
+			continue;
+		}
 		if (kind == KIND_SAMPLING)
 		{
 			if (end - pos < SAMPLING_LEN)
@@ -200,16 +293,16 @@ kf_template_store_decode(const uint8_t *data, size_t len, kf_template_cache *tc,
 		return kf_error_set(err, "not a kflowd template file");
 	uint32_t	version = kf_get_u32(data + MAGIC_LEN);
 
-	if (version != KF_TEMPLATE_STORE_VERSION)
-		return kf_error_set(err, "template file version %u is not supported (this kflowd reads version %u)",
-							version, KF_TEMPLATE_STORE_VERSION);
+	if (version < OLDEST_READABLE_VERSION || version > KF_TEMPLATE_STORE_VERSION)
+		return kf_error_set(err, "template file version %u is not supported (this kflowd reads versions %u to %u)",
+							version, OLDEST_READABLE_VERSION, KF_TEMPLATE_STORE_VERSION);
 	if (kf_get_u32(data + len - 4) != kf_crc32c(data, len - 4))
 		return kf_error_set(err, "template file checksum mismatch (damaged file)");
 	uint32_t	count = kf_get_u32(data + MAGIC_LEN + 4);
 
-	if (walk_entries(data, len, count, NULL, NULL, NULL, err) != 0)
+	if (walk_entries(data, len, version, count, NULL, NULL, NULL, err) != 0)
 		return -1;
-	return walk_entries(data, len, count, tc, restored, refused, err);
+	return walk_entries(data, len, version, count, tc, restored, refused, err);
 }
 
 int

@@ -22,9 +22,10 @@
 #include "collector/template_cache.h"
 
 #define KF_TEMPLATE_STORE_NAME "templates"
-#define KF_TEMPLATE_STORE_VERSION 1
+#define KF_TEMPLATE_STORE_VERSION 2	/* 2 added samplers and interfaces; 1 is still read */
 
-/* Serialises every template and sampling entry of tc; *out is malloc'd.  0 or -1 (out of memory). */
+/* Serialises every template, sampling, sampler and interface entry of tc; *out is malloc'd.  0 or
+ * -1 (out of memory). */
 int			kf_template_store_encode(const kf_template_cache *tc, uint8_t **out, size_t *len, kf_error *err);
 
 /*

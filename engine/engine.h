@@ -68,6 +68,8 @@ typedef enum kf_ecol
 	KF_E_INET_FAMILY,			/* INT inet_family: 4 or 6, the family of inet_src_addr */
 	KF_E_DURATION,				/* INT i_duration: the scan's duration_seconds, the same on every row */
 	KF_E_FAST_DATASET,			/* INT i_fast_dataset: 1 when the scan reads the Fast dataseries, else 0 */
+	KF_E_INPUT_INTERFACE_DESCRIPTION,	/* STR i_input_interface_description, never NULL ("" when unknown) */
+	KF_E_OUTPUT_INTERFACE_DESCRIPTION,	/* STR i_output_interface_description */
 	KF_E_NUM_COLUMNS
 } kf_ecol;
 

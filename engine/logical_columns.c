@@ -61,6 +61,10 @@ static const ecol_entry ecol_table[KF_E_NUM_COLUMNS] = {
 					   {ECOL_QUERY_DURATION, 0, {0, 0}}},
 	[KF_E_FAST_DATASET] = {{KF_E_FAST_DATASET, "i_fast_dataset", KF_V_INT, false},
 						   {ECOL_QUERY_FAST_DATASET, 0, {0, 0}}},
+	STORED(KF_E_INPUT_INTERFACE_DESCRIPTION, "i_input_interface_description", KF_V_STR,
+		   KF_COL_INPUT_INTERFACE_DESCRIPTION),
+	STORED(KF_E_OUTPUT_INTERFACE_DESCRIPTION, "i_output_interface_description", KF_V_STR,
+		   KF_COL_OUTPUT_INTERFACE_DESCRIPTION),
 };
 
 

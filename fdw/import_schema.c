@@ -68,12 +68,18 @@ static const KfImportColumn table_columns[] = {
 	{"dst_flow_tags", "text"},
 };
 
-/* Kentik's dialect columns, at the end unless OPTIONS (dialect_columns 'false'). */
+/*
+ * Kentik's dialect columns, at the end unless OPTIONS (dialect_columns 'false').  The interface
+ * descriptions are Kentik's i_ columns too; they come last, so every column before them keeps its
+ * position.
+ */
 static const KfImportColumn dialect_columns[] = {
 	{"i_protocol_name", "text"},
 	{"inet_family", "integer"},
 	{"i_duration", "integer"},
 	{"i_fast_dataset", "boolean"},
+	{"i_input_interface_description", "text"},
+	{"i_output_interface_description", "text"},
 };
 
 #define KF_ALL_DEVICES_TABLE "all_devices"

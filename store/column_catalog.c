@@ -29,6 +29,8 @@ static const kf_column_desc column_table[KF_NUM_COLUMNS] = {
 	{KF_COL_SAMPLE_RATE, "sample_rate", KF_KIND_INT},
 	{KF_COL_SRC_FLOW_TAGS, "src_flow_tags", KF_KIND_DICT},
 	{KF_COL_DST_FLOW_TAGS, "dst_flow_tags", KF_KIND_DICT},
+	{KF_COL_INPUT_INTERFACE_DESCRIPTION, "input_interface_description", KF_KIND_DICT},
+	{KF_COL_OUTPUT_INTERFACE_DESCRIPTION, "output_interface_description", KF_KIND_DICT},
 };
 
 /* Returns the description of id, or NULL for an id this build does not know. */

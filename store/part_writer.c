@@ -38,6 +38,8 @@ struct kf_writer
 	kf_addr    *addrs[KF_NUM_COLUMNS];
 	uint32_t   *dict_ids[KF_NUM_COLUMNS];
 	kf_string_intern strings;
+	uint32_t	empty_string_id;	/* id of "" in strings, UINT32_MAX until interned: most rows
+									 * have no tags or descriptions, and this skips their hashing */
 	kf_part_build_scratch scratch;
 };
 
@@ -75,6 +77,7 @@ kf_writer_open_series(const char *data_dir, kf_dataseries series, uint32_t devic
 	}
 	w->device_id = device_id;
 	w->series = series;
+	w->empty_string_id = UINT32_MAX;
 	return w;
 }
 
@@ -142,18 +145,25 @@ store_ints(kf_writer *w, const kf_flow *f)
 	w->addrs[KF_COL_NEXT_HOP][r] = f->next_hop;
 }
 
-/* Interns a flow-tag string (NULL = ""); the error names the column. */
+/* Interns the string of a DICT column (NULL = ""); the error names the column. */
 static int
-intern_tags(kf_writer *w, kf_column_id col, const char *tags, kf_error *err)
+intern_string(kf_writer *w, kf_column_id col, const char *text, kf_error *err)
 {
-	size_t		len = tags ? strlen(tags) : 0;
+	size_t		len = text ? strlen(text) : 0;
 
+	if (len == 0 && w->empty_string_id != UINT32_MAX)
+	{
+		w->dict_ids[col][w->rows] = w->empty_string_id;
+		return 0;
+	}
 	if (len > KF_DICT_STRING_MAX)
 		return kf_error_set(err, "device %u: %s of %zu bytes exceeds the limit of %d", w->device_id,
 							kf_column_describe(col)->name, len, KF_DICT_STRING_MAX);
-	if (kf_intern(&w->strings, tags ? tags : "", (uint32_t) len, &w->dict_ids[col][w->rows]) != 0)
+	if (kf_intern(&w->strings, text ? text : "", (uint32_t) len, &w->dict_ids[col][w->rows]) != 0)
 		return kf_error_set(err, "device %u: out of memory buffering %s", w->device_id,
 							kf_column_describe(col)->name);
+	if (len == 0)
+		w->empty_string_id = w->dict_ids[col][w->rows];
 	return 0;
 }
 
@@ -165,8 +175,10 @@ kf_writer_add(kf_writer *w, const kf_flow *flow, kf_error *err)
 							(long long) flow->ctimestamp, (long long) KF_CTIMESTAMP_MAX);
 	if (w->rows == w->cap && grow_buffer(w) != 0)
 		return kf_error_set(err, "device %u: out of memory buffering %zu rows", w->device_id, w->rows);
-	if (intern_tags(w, KF_COL_SRC_FLOW_TAGS, flow->src_flow_tags, err) != 0 ||
-		intern_tags(w, KF_COL_DST_FLOW_TAGS, flow->dst_flow_tags, err) != 0)
+	if (intern_string(w, KF_COL_SRC_FLOW_TAGS, flow->src_flow_tags, err) != 0 ||
+		intern_string(w, KF_COL_DST_FLOW_TAGS, flow->dst_flow_tags, err) != 0 ||
+		intern_string(w, KF_COL_INPUT_INTERFACE_DESCRIPTION, flow->input_interface_description, err) != 0 ||
+		intern_string(w, KF_COL_OUTPUT_INTERFACE_DESCRIPTION, flow->output_interface_description, err) != 0)
 		return -1;
 	store_ints(w, flow);
 	w->rows++;
@@ -420,6 +432,7 @@ reset_buffer(kf_writer *w)
 {
 	w->rows = 0;
 	kf_intern_reset(&w->strings);
+	w->empty_string_id = UINT32_MAX;
 }
 
 int

@@ -123,6 +123,8 @@ typedef enum kf_column_id
 	KF_COL_SAMPLE_RATE,			/* INT: the rate the counters were multiplied by (>= 1) */
 	KF_COL_SRC_FLOW_TAGS,		/* DICT: sorted, comma-separated tag names, "" when none */
 	KF_COL_DST_FLOW_TAGS,		/* DICT */
+	KF_COL_INPUT_INTERFACE_DESCRIPTION, /* DICT: the input interface's description, "" when unknown */
+	KF_COL_OUTPUT_INTERFACE_DESCRIPTION,	/* DICT: the output interface's description */
 	KF_NUM_COLUMNS
 } kf_column_id;
 
@@ -164,6 +166,10 @@ typedef struct kf_flow
 	uint32_t	sample_rate;
 	const char *src_flow_tags;	/* NULL is stored as "" */
 	const char *dst_flow_tags;
+	/* What the exporter (options data) or the --interfaces file calls input_port / output_port;
+	 * NULL is stored as "". */
+	const char *input_interface_description;
+	const char *output_interface_description;
 } kf_flow;
 
 /* ------------------------------------------------------------------ devices registry */

@@ -3,7 +3,9 @@
  * numbers, prefixes), the prefix -> ASN table (longest prefix, IPv4 and IPv6, checked against a
  * brute-force search), the interfaces file, the flow sink applying AS numbers then tags (an
  * exporter's AS number kept), kflowd's --asn / --interfaces / --tags end to end, and file errors
- * with their line numbers.
+ * with their line numbers.  NetFlow v9 options data through decoder, sink and store: per-sampler
+ * rates (a flow's own rate first, then its sampler's, then the exporter-wide one; the devices
+ * file above all) and interface descriptions (the exporter's, else the interfaces file's).
  *
  * It also measures (lines starting with "BENCH", not counted as checks; rates per second of
  * this thread's CPU time): tag matching and sink ingest in flows/s with 1,000 CIDR lines with and
@@ -156,6 +158,95 @@ find_stored(const stored_row *rows, long n, const char *src, const char *dst)
 {
 	for (long i = 0; i < n; i++)
 		if (kf_addr_cmp(rows[i].src, test_parse_addr(src)) == 0 && kf_addr_cmp(rows[i].dst, test_parse_addr(dst)) == 0)
+			return &rows[i];
+	return NULL;
+}
+
+/* The sampling and interface columns of one stored row. */
+typedef struct described_row
+{
+	kf_addr		src;
+	int64_t		in_bytes,
+				sample_rate,
+				input_port;
+	char		input_description[64],
+				output_description[64];
+} described_row;
+
+/* Reads one block's input / output interface descriptions into rows[0..n). */
+static int
+read_descriptions(kf_part_reader *r, uint32_t b, described_row *rows, kf_error *err)
+{
+	uint32_t	n = kf_part_block_rows(r, b);
+	uint32_t   *codes = malloc((n ? n : 1) * sizeof(uint32_t));
+	kf_dict		dict;
+	int			rc = codes ? 0 : -1;
+
+	for (int side = 0; side < 2 && rc == 0; side++)
+	{
+		rc = kf_part_read_dict(r, b, side == 0 ? KF_COL_INPUT_INTERFACE_DESCRIPTION : KF_COL_OUTPUT_INTERFACE_DESCRIPTION,
+							   codes, &dict, err);
+		for (uint32_t i = 0; rc == 0 && i < n; i++)
+			snprintf(side == 0 ? rows[i].input_description : rows[i].output_description,
+					 sizeof(rows->input_description), "%s", codes[i] < dict.count ? dict.strings[codes[i]] : "?");
+	}
+	free(codes);
+	return rc;
+}
+
+/* Reads every stored row of device_id under data_dir (at most cap) in ctimestamp order; returns
+ * the count, -1 on error. */
+static long
+read_described_rows(const char *data_dir, uint32_t device_id, described_row *rows, size_t cap)
+{
+	kf_part_list parts;
+	kf_error	err;
+	size_t		count = 0;
+	int			rc = 0;
+
+	if (kf_parts_list(data_dir, device_id, INT64_MIN, INT64_MAX, &parts, &err) < 0)
+		return -1;
+	for (size_t p = 0; p < parts.count && rc == 0; p++)
+	{
+		kf_part_reader *r = kf_part_open(parts.parts[p].path, &err);
+
+		for (uint32_t b = 0; r && rc == 0 && b < kf_part_num_blocks(r); b++)
+		{
+			uint32_t	n = kf_part_block_rows(r, b);
+			kf_addr    *addrs = malloc((n ? n : 1) * sizeof(kf_addr));
+			int64_t    *ints = malloc(3 * (n ? n : 1) * sizeof(int64_t));
+
+			if (!addrs || !ints || count + n > cap ||
+				kf_part_read_addr(r, b, KF_COL_SRC_ADDR, addrs, &err) < 0 ||
+				kf_part_read_int(r, b, KF_COL_IN_BYTES, ints, &err) < 0 ||
+				kf_part_read_int(r, b, KF_COL_SAMPLE_RATE, ints + n, &err) < 0 ||
+				kf_part_read_int(r, b, KF_COL_INPUT_PORT, ints + 2 * n, &err) < 0 ||
+				read_descriptions(r, b, rows + count, &err) < 0)
+				rc = -1;
+			for (uint32_t i = 0; rc == 0 && i < n; i++)
+			{
+				rows[count + i].src = addrs[i];
+				rows[count + i].in_bytes = ints[i];
+				rows[count + i].sample_rate = ints[n + i];
+				rows[count + i].input_port = ints[2 * n + i];
+			}
+			free(addrs);
+			free(ints);
+			count += rc == 0 ? n : 0;
+		}
+		if (!r)
+			rc = -1;
+		kf_part_close(r);
+	}
+	kf_part_list_free(&parts);
+	return rc < 0 ? -1 : (long) count;
+}
+
+static const described_row *
+find_described(const described_row *rows, long n, const char *src)
+{
+	for (long i = 0; i < n; i++)
+		if (kf_addr_cmp(rows[i].src, test_parse_addr(src)) == 0)
 			return &rows[i];
 	return NULL;
 }
@@ -497,6 +588,214 @@ test_sink_enrichment(void)
 	kf_asn_table_free(asn);
 }
 
+/* ---------------------------------------------------------------- options data end to end */
+
+#define V9_SAMPLER_TEMPLATE 260		/* scope System; FLOW_SAMPLER_ID (1 byte), FLOW_SAMPLER_RANDOM_INTERVAL (4) */
+#define V9_INTERFACE_TEMPLATE 261	/* scope Interface (4); IF_DESC (32, NUL-padded) */
+#define V9_EXPORTER_RATE_TEMPLATE 262	/* scope System; SAMPLING_INTERVAL (4) */
+#define V9_FLOW_TEMPLATE 270		/* src, dst, bytes (4), pkts (4), input (2), output (2), FLOW_SAMPLER_ID (1) */
+#define V9_OWN_RATE_TEMPLATE 271	/* the same plus SAMPLING_INTERVAL (4) */
+
+/* The options templates and flow templates above, as two flowsets. */
+static void
+v9_sampling_templates(test_buf *t)
+{
+	size_t		start = t->len;
+
+	put16(t, 1); put16(t, 0);
+	put16(t, V9_SAMPLER_TEMPLATE); put16(t, 4); put16(t, 8);
+	put16(t, 1); put16(t, 4);
+	put16(t, 48); put16(t, 1);
+	put16(t, 50); put16(t, 4);
+	put16(t, V9_INTERFACE_TEMPLATE); put16(t, 4); put16(t, 4);
+	put16(t, 2); put16(t, 4);
+	put16(t, 83); put16(t, 32);
+	put16(t, V9_EXPORTER_RATE_TEMPLATE); put16(t, 4); put16(t, 4);
+	put16(t, 1); put16(t, 4);
+	put16(t, 34); put16(t, 4);
+	patch16(t, start + 2, t->len - start);
+
+	start = t->len;
+	put16(t, 0); put16(t, 0);
+	for (int own_rate = 0; own_rate < 2; own_rate++)
+	{
+		put16(t, own_rate ? V9_OWN_RATE_TEMPLATE : V9_FLOW_TEMPLATE); put16(t, own_rate ? 8 : 7);
+		put16(t, 8); put16(t, 4);
+		put16(t, 12); put16(t, 4);
+		put16(t, 1); put16(t, 4);
+		put16(t, 2); put16(t, 4);
+		put16(t, 10); put16(t, 2);
+		put16(t, 14); put16(t, 2);
+		put16(t, 48); put16(t, 1);
+		if (own_rate)
+		{
+			put16(t, 34); put16(t, 4);
+		}
+	}
+	patch16(t, start + 2, t->len - start);
+}
+
+/* Starts a data flowset; v9_set_end pads it to 4 bytes and writes its length. */
+static size_t
+v9_set_start(test_buf *t, uint16_t id)
+{
+	size_t		start = t->len;
+
+	put16(t, id); put16(t, 0);
+	return start;
+}
+
+static void
+v9_set_end(test_buf *t, size_t start)
+{
+	while ((t->len - start) % 4)
+		put8(t, 0);
+	patch16(t, start + 2, t->len - start);
+}
+
+/* One record of V9_FLOW_TEMPLATE (own_rate 0) or V9_OWN_RATE_TEMPLATE. */
+static void
+v9_sampled_flow(test_buf *t, const char *src, uint32_t bytes, uint16_t in, uint16_t out, uint8_t sampler,
+				uint32_t own_rate)
+{
+	put32(t, (uint32_t) test_parse_addr(src).lo);
+	put32(t, 0x0a000063);		/* 10.0.0.99 */
+	put32(t, bytes);
+	put32(t, 1);
+	put16(t, in);
+	put16(t, out);
+	put8(t, sampler);
+	if (own_rate)
+		put32(t, own_rate);
+}
+
+/* An IF_DESC record: ifIndex, then the text NUL-padded to 32 bytes. */
+static void
+v9_interface_record(test_buf *t, uint32_t ifindex, const char *text)
+{
+	put32(t, ifindex);
+	for (size_t i = 0; i < 32; i++)
+		put8(t, i < strlen(text) ? (uint8_t) text[i] : 0);
+}
+
+/*
+ * Exporter 192.0.2.50 (device "edge" in the devices file, no configured rate) announces sampler 7
+ * at 1 in 100 and interface 3 "uplink-to-core"; the interfaces file describes edge's interfaces 3
+ * and 4.  Then 192.0.2.51, whose devices-file rate 1000 overrides whatever it says.
+ */
+static void
+test_options_end_to_end(void)
+{
+	char		sub[600],
+				devices[700],
+				interfaces_path[700];
+	kf_error	err;
+
+	snprintf(sub, sizeof(sub), "%s/options", dir);
+	snprintf(devices, sizeof(devices), "%s/options.devices", dir);
+	snprintf(interfaces_path, sizeof(interfaces_path), "%s/options.interfaces", dir);
+	write_file("options.devices", "1 edge 192.0.2.50\n2 override 192.0.2.51 1000\n");
+	write_file("options.interfaces", "edge 3 file-uplink\nedge 4 file-downlink\n2 3 override-file-3\n");
+	kf_interface_names *names = kf_interface_names_load(interfaces_path, &err);
+	kf_device_registry *reg = mkdir(sub, 0755) == 0 ? kf_device_registry_open(sub, devices, &err) : NULL;
+	kf_flow_sink *sink = reg && names ? kf_flow_sink_new(sub, reg, NULL, &err) : NULL;
+	kf_flow_decoder *d = sink ? kf_flow_decoder_new(kf_flow_sink_emit, sink) : NULL;
+
+	CHECK("options: sink and decoder open", d != NULL);
+	if (!d)
+	{
+		kf_flow_sink_free(sink);
+		kf_device_registry_free(reg);
+		kf_interface_names_free(names);
+		return;
+	}
+	kf_flow_sink_set_interfaces(sink, names);
+	kf_template_cache *tc = kf_flow_decoder_templates(d);
+	test_buf	t;
+	size_t		set;
+
+	/* packet 1: templates, sampler 7 = 100, interface 3; a flow of sampler 7 and one of sampler 9 */
+	v9_header(&t, 1700000000, 1);
+	v9_sampling_templates(&t);
+	set = v9_set_start(&t, V9_SAMPLER_TEMPLATE);
+	put32(&t, 0); put8(&t, 7); put32(&t, 100);
+	v9_set_end(&t, set);
+	set = v9_set_start(&t, V9_INTERFACE_TEMPLATE);
+	v9_interface_record(&t, 3, "uplink-to-core");
+	v9_set_end(&t, set);
+	set = v9_set_start(&t, V9_FLOW_TEMPLATE);
+	v9_sampled_flow(&t, "10.0.0.1", 1500, 3, 4, 7, 0);
+	v9_sampled_flow(&t, "10.0.0.2", 40, 5, 3, 9, 0);
+	v9_set_end(&t, set);
+	CHECK_INT_EQ("options: packet 1 accepted", kf_flow_decoder_packet(d, test_parse_addr("192.0.2.50"), t.b, t.len, 0), 0);
+	CHECK_INT_EQ("options: sampler 7 announced", kf_template_cache_sampler(tc, test_parse_addr("192.0.2.50"), 9, 1, 7), 100);
+	CHECK_INT_EQ("options: sampler 9 unknown, counted", kf_template_cache_options_stats(tc)->unknown_sampler_flows, 1);
+
+	/* packet 2: the exporter-wide rate 10, then sampler 9 (still unknown) and a flow with its own rate */
+	v9_header(&t, 1700000001, 1);
+	set = v9_set_start(&t, V9_EXPORTER_RATE_TEMPLATE);
+	put32(&t, 0); put32(&t, 10);
+	v9_set_end(&t, set);
+	set = v9_set_start(&t, V9_FLOW_TEMPLATE);
+	v9_sampled_flow(&t, "10.0.0.3", 40, 6, 0, 9, 0);
+	v9_set_end(&t, set);
+	set = v9_set_start(&t, V9_OWN_RATE_TEMPLATE);
+	v9_sampled_flow(&t, "10.0.0.4", 40, 3, 3, 7, 5);
+	v9_sampled_flow(&t, "10.0.0.6", 40, 3, 3, 9, 2);
+	v9_set_end(&t, set);
+	CHECK_INT_EQ("options: packet 2 accepted", kf_flow_decoder_packet(d, test_parse_addr("192.0.2.50"), t.b, t.len, 0), 0);
+
+	/* packet 3 from the exporter with a devices-file rate: the same templates and announcements */
+	v9_header(&t, 1700000002, 1);
+	v9_sampling_templates(&t);
+	set = v9_set_start(&t, V9_SAMPLER_TEMPLATE);
+	put32(&t, 0); put8(&t, 7); put32(&t, 100);
+	v9_set_end(&t, set);
+	set = v9_set_start(&t, V9_OWN_RATE_TEMPLATE);
+	v9_sampled_flow(&t, "10.0.0.5", 40, 3, 8, 7, 5);
+	v9_set_end(&t, set);
+	CHECK_INT_EQ("options: packet 3 accepted", kf_flow_decoder_packet(d, test_parse_addr("192.0.2.51"), t.b, t.len, 0), 0);
+	CHECK_INT_EQ("options: flush", kf_flow_sink_flush_all(sink, &err), 0);
+
+	described_row rows[8];
+	long		n = read_described_rows(sub, 1, rows, 8);
+	const described_row *r;
+
+	CHECK_INT_EQ("options: five rows of edge", n, 5);
+	r = find_described(rows, n, "10.0.0.1");
+	CHECK_INT_EQ("sampler 7: stored sample_rate 100", r ? r->sample_rate : -1, 100);
+	CHECK_INT_EQ("sampler 7: bytes scaled x100", r ? r->in_bytes : -1, 150000);
+	CHECK_STR_EQ("exporter's description beats the file", r ? r->input_description : NULL, "uplink-to-core");
+	CHECK_STR_EQ("file description when the exporter sent none", r ? r->output_description : NULL, "file-downlink");
+	r = find_described(rows, n, "10.0.0.2");
+	CHECK_INT_EQ("unknown sampler, no exporter-wide rate: 1", r ? r->sample_rate : -1, 1);
+	CHECK_INT_EQ("unknown sampler: bytes unscaled", r ? r->in_bytes : -1, 40);
+	CHECK_STR_EQ("no description anywhere: empty", r ? r->input_description : NULL, "");
+	CHECK_STR_EQ("output interface 3 described by the exporter", r ? r->output_description : NULL, "uplink-to-core");
+	r = find_described(rows, n, "10.0.0.3");
+	CHECK_INT_EQ("unknown sampler takes the exporter-wide rate", r ? r->sample_rate : -1, 10);
+	CHECK_INT_EQ("exporter-wide rate scales bytes", r ? r->in_bytes : -1, 400);
+	CHECK_STR_EQ("output ifIndex 0 undescribed", r ? r->output_description : NULL, "");
+	r = find_described(rows, n, "10.0.0.4");
+	CHECK_INT_EQ("the flow's own rate beats its sampler's", r ? r->sample_rate : -1, 5);
+	r = find_described(rows, n, "10.0.0.6");
+	CHECK_INT_EQ("own rate with an unknown sampler", r ? r->sample_rate : -1, 2);
+	CHECK_INT_EQ("unknown sampler flows counted twice (not the one with its own rate)",
+				 kf_template_cache_options_stats(tc)->unknown_sampler_flows, 2);
+
+	n = read_described_rows(sub, 2, rows, 8);
+	r = find_described(rows, n, "10.0.0.5");
+	CHECK_INT_EQ("override: one row", n, 1);
+	CHECK_INT_EQ("devices-file rate beats the flow's own and its sampler's", r ? r->sample_rate : -1, 1000);
+	CHECK_INT_EQ("devices-file rate scales bytes", r ? r->in_bytes : -1, 40000);
+	CHECK_STR_EQ("file description by device id", r ? r->input_description : NULL, "override-file-3");
+	CHECK_STR_EQ("another device's file lines do not apply", r ? r->output_description : NULL, "");
+	kf_flow_decoder_free(d);
+	kf_flow_sink_free(sink);
+	kf_device_registry_free(reg);
+	kf_interface_names_free(names);
+}
+
 static int
 run_kflowd(const char *data_dir, const char *args, const char *log)
 {
@@ -771,6 +1070,7 @@ main(int argc, char **argv)
 	test_asn_errors();
 	test_interface_names();
 	test_sink_enrichment();
+	test_options_end_to_end();
 	test_kflowd_options();
 	bench();
 	char		cmd[600];

@@ -135,8 +135,8 @@ test_damaged_files(void)
 	CHECK("truncated: refused", refused_with(good, len - 7, "checksum"));
 	CHECK("short: refused", refused_with(good, 10, "not a kflowd template file"));
 	memcpy(bad, good, len);
-	kf_put_u32(bad + 8, 2);
-	CHECK("version 2: refused naming both versions", refused_with(bad, len, "version 2 is not supported (this kflowd reads version 1)"));
+	kf_put_u32(bad + 8, 3);
+	CHECK("version 3: refused naming the versions read", refused_with(bad, len, "version 3 is not supported (this kflowd reads versions 1 to 2)"));
 	/* a lying entry count with a valid checksum */
 	memcpy(bad, good, len);
 	kf_put_u32(bad + 12, 3);

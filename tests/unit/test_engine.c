@@ -354,6 +354,13 @@ ref_str(const test_row *r, kf_ecol col)
 		return device_name_of(r->device_id);
 	if (col == KF_E_PROTOCOL_NAME)
 		return protocol_name_dict()->strings[protocol_name_code(r->flow.protocol)];
+	if (col == KF_E_INPUT_INTERFACE_DESCRIPTION || col == KF_E_OUTPUT_INTERFACE_DESCRIPTION)
+	{
+		const char *d = col == KF_E_INPUT_INTERFACE_DESCRIPTION ? r->flow.input_interface_description
+			: r->flow.output_interface_description;
+
+		return d ? d : "";
+	}
 	return col == KF_E_SRC_FLOW_TAGS ? r->flow.src_flow_tags : r->flow.dst_flow_tags;
 }
 

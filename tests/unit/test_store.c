@@ -57,13 +57,28 @@ fresh_dir(const char *name)
 
 /* ------------------------------------------------------------------ rows */
 
-/* A flow plus owned copies of its tags, as read back from a part. */
+/* A flow plus owned copies of its strings, as read back from a part. */
 typedef struct row
 {
 	kf_flow		f;
 	char	   *src_tags;
 	char	   *dst_tags;
+	char	   *input_description;
+	char	   *output_description;
 } row;
+
+/* Where read_part keeps the string of DICT column col of a row. */
+static char **
+string_slot(row *r, kf_column_id col)
+{
+	switch (col)
+	{
+		case KF_COL_SRC_FLOW_TAGS: return &r->src_tags;
+		case KF_COL_DST_FLOW_TAGS: return &r->dst_tags;
+		case KF_COL_INPUT_INTERFACE_DESCRIPTION: return &r->input_description;
+		default: return &r->output_description;
+	}
+}
 
 static void
 set_int_field(kf_flow *f, kf_column_id col, int64_t v)
@@ -137,11 +152,7 @@ read_part(const char *path, row **rows_out, kf_error *err)
 				case KF_KIND_DICT:
 					rc = kf_part_read_dict(r, b, col, codes, &dict, err);
 					for (uint32_t i = 0; rc == 0 && i < n; i++)
-					{
-						char	  **slot = col == KF_COL_SRC_FLOW_TAGS ? &rows[base + i].src_tags : &rows[base + i].dst_tags;
-
-						*slot = strdup(dict.strings[codes[i]]);
-					}
+						*string_slot(&rows[base + i], col) = strdup(dict.strings[codes[i]]);
 					break;
 			}
 		}
@@ -162,6 +173,8 @@ free_rows(row *rows, size_t n)
 	{
 		free(rows[i].src_tags);
 		free(rows[i].dst_tags);
+		free(rows[i].input_description);
+		free(rows[i].output_description);
 	}
 	free(rows);
 }
@@ -172,7 +185,7 @@ addr_eq(kf_addr a, kf_addr b)
 	return a.hi == b.hi && a.lo == b.lo;
 }
 
-/* Compares a row read back with the flow written (NULL tags read back as ""). */
+/* Compares a row read back with the flow written (NULL strings read back as ""). */
 static bool
 row_matches(const row *r, const kf_flow *f)
 {
@@ -187,7 +200,9 @@ row_matches(const row *r, const kf_flow *f)
 		g->src_as == f->src_as && g->dst_as == f->dst_as && g->vlan_in == f->vlan_in &&
 		g->vlan_out == f->vlan_out && g->sample_rate == f->sample_rate &&
 		strcmp(r->src_tags, f->src_flow_tags ? f->src_flow_tags : "") == 0 &&
-		strcmp(r->dst_tags, f->dst_flow_tags ? f->dst_flow_tags : "") == 0;
+		strcmp(r->dst_tags, f->dst_flow_tags ? f->dst_flow_tags : "") == 0 &&
+		strcmp(r->input_description, f->input_interface_description ? f->input_interface_description : "") == 0 &&
+		strcmp(r->output_description, f->output_interface_description ? f->output_interface_description : "") == 0;
 }
 
 static char long_tag[4001];
@@ -227,6 +242,8 @@ tricky_flow(size_t i, int64_t ts)
 	f.sample_rate = 1;
 	f.src_flow_tags = i % 5 == 0 ? NULL : i % 5 == 1 ? "" : i % 5 == 2 ? long_tag : "MYNETWORK";
 	f.dst_flow_tags = distinct_tags[i % 5000];
+	f.input_interface_description = i % 3 == 0 ? NULL : i % 3 == 1 ? "uplink-to-core" : "Transit: NTT 10G";
+	f.output_interface_description = i % 4 == 0 ? "" : distinct_tags[(i * 7) % 5000];
 	return f;
 }
 
@@ -955,8 +972,9 @@ test_unknown_version(void)
 }
 
 /*
- * Rewrites the column directory entry of protocol and src_flow_tags to ids this build does not
- * know, as if written by an older writer that lacked them: they must read as defaults.
+ * Rewrites the column directory entries of protocol, src_flow_tags, next_hop and the interface
+ * descriptions to ids this build does not know, as if written by an older writer that lacked
+ * them: they must read as defaults.
  */
 static void
 test_missing_columns_read_as_default(void)
@@ -977,6 +995,8 @@ test_missing_columns_read_as_default(void)
 	kf_put_u16(footer + 4 + KF_COL_PROTOCOL * KF_FOOTER_COLUMN_ENTRY, 900);
 	kf_put_u16(footer + 4 + KF_COL_SRC_FLOW_TAGS * KF_FOOTER_COLUMN_ENTRY, 901);
 	kf_put_u16(footer + 4 + KF_COL_NEXT_HOP * KF_FOOTER_COLUMN_ENTRY, 902);
+	kf_put_u16(footer + 4 + KF_COL_INPUT_INTERFACE_DESCRIPTION * KF_FOOTER_COLUMN_ENTRY, 904);
+	kf_put_u16(footer + 4 + KF_COL_OUTPUT_INTERFACE_DESCRIPTION * KF_FOOTER_COLUMN_ENTRY, 905);
 	kf_put_u32(footer + flen - 4, kf_crc32c(footer, flen - 4));
 	CHECK("missing col: write footer", pwrite(fd, footer, flen, (off_t) foff) == (ssize_t) flen);
 	close(fd);
@@ -999,6 +1019,11 @@ test_missing_columns_read_as_default(void)
 		  kf_addr_is_absent(addrs[0]) && kf_addr_is_absent(addrs[19]));
 	CHECK("missing col: DICT reads as \"\"", kf_part_read_dict(r, 0, KF_COL_SRC_FLOW_TAGS, codes, &dict, &err) == 0 &&
 		  dict.count == 1 && strcmp(dict.strings[codes[19]], "") == 0);
+	CHECK("missing col: a part without interface descriptions reads them as \"\"",
+		  kf_part_read_dict(r, 0, KF_COL_INPUT_INTERFACE_DESCRIPTION, codes, &dict, &err) == 0 &&
+		  dict.count == 1 && strcmp(dict.strings[codes[0]], "") == 0 && strcmp(dict.strings[codes[19]], "") == 0 &&
+		  kf_part_read_dict(r, 0, KF_COL_OUTPUT_INTERFACE_DESCRIPTION, codes, &dict, &err) == 0 &&
+		  dict.count == 1 && strcmp(dict.strings[codes[7]], "") == 0);
 	CHECK("missing col: present columns unaffected", kf_part_read_int(r, 0, KF_COL_L4_DST_PORT, ints, &err) == 0 &&
 		  ints[0] == 25 && ints[1] == 443);
 	uint8_t		match[20];
