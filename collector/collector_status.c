@@ -73,6 +73,7 @@ render_metrics(void *ctx, size_t *len)
 		.decoder = st->decoder,
 		.sink = kf_flow_sink_stats(st->sink),
 		.templates_cached = kf_template_cache_count(kf_flow_decoder_templates(st->decoder)),
+		.options = kf_template_cache_options_stats(kf_flow_decoder_templates(st->decoder)),
 		.nlisteners = st->nlisteners,
 		.listeners = drops,
 		.start_time = st->start_time,

@@ -40,8 +40,9 @@ kf_enrich_usage(FILE *out)
 			"                      protocol, device, interface, as; ANDed) -> src_flow_tags / dst_flow_tags\n"
 			"  --asn FILE          lines \"PREFIX ASN\": fills src_as / dst_as where the exporter sent 0\n"
 			"                      (longest prefix wins, IPv4 and IPv6)\n"
-			"  --interfaces FILE   lines \"DEVICE IFINDEX DESCRIPTION...\" (DEVICE: id or name), for tag rules\n"
-			"                      \"interface=DESCRIPTION\"\n");
+			"  --interfaces FILE   lines \"DEVICE IFINDEX DESCRIPTION...\" (DEVICE: id or name): the stored\n"
+			"                      i_input/output_interface_description where the exporter sent none,\n"
+			"                      and tag rules \"interface=DESCRIPTION\"\n");
 }
 
 static double

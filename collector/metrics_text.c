@@ -136,6 +136,17 @@ kf_metrics_render(const kf_metrics_source *src, size_t *len)
 				   (unsigned long long) src->listeners[i].drops);
 	append(&b, "# HELP kflowd_templates_cached NetFlow v9 / IPFIX templates held.\n# TYPE kflowd_templates_cached gauge\n"
 		   "kflowd_templates_cached %zu\n", src->templates_cached);
+	append(&b, "# HELP kflowd_samplers_cached Samplers whose rate exporters announced in options data.\n"
+		   "# TYPE kflowd_samplers_cached gauge\nkflowd_samplers_cached %llu\n",
+		   (unsigned long long) src->options->samplers);
+	append(&b, "# HELP kflowd_interface_names_cached Interface names exporters announced in options data.\n"
+		   "# TYPE kflowd_interface_names_cached gauge\nkflowd_interface_names_cached %llu\n",
+		   (unsigned long long) src->options->interfaces);
+	render_counter(&b, "kflowd_options_refused_total",
+				   "Sampler or interface announcements dropped by the per-exporter limits.", src->options->refused);
+	render_counter(&b, "kflowd_unknown_sampler_flows_total",
+				   "Flows naming a sampler not announced yet (the exporter-wide rate was used).",
+				   src->options->unknown_sampler_flows);
 	append(&b, "# HELP kflowd_start_time_seconds When kflowd started, epoch seconds.\n"
 		   "# TYPE kflowd_start_time_seconds gauge\nkflowd_start_time_seconds %.0f\n", src->start_time);
 	if (b.failed)
