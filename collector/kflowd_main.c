@@ -39,6 +39,7 @@
 #include "collector/meter_options.h"
 #include "collector/meter_source.h"
 #include "collector/pcap_reader.h"
+#include "collector/stats_command.h"
 #include "collector/template_store.h"
 #include "collector/udp_listener.h"
 
@@ -93,6 +94,7 @@ usage(FILE *out)
 			"       kflowd --data-dir DIR --build-fast\n"
 			"       kflowd --data-dir DIR --meter IFACE [--listen ADDRESS:PORT] [--tags FILE] [--devices FILE]\n"
 			"       kflowd --data-dir DIR --meter-pcap FILE [--tags FILE] [--devices FILE]\n"
+			"       kflowd --stats ADDRESS:PORT\n"
 			"  --build-fast                 run one maintenance pass (retention if limits are given,\n"
 			"                               compaction, the Fast dataseries of every complete hour) and exit\n"
 			"  --sflow-listen ADDRESS:PORT  receive sFlow v5 on this UDP port too (usually 6343; default\n"
@@ -159,9 +161,12 @@ parse_options(int argc, char **argv, options *o)
 		}
 	}
 	/* exactly one mode: live (any of the sockets and the interface), one capture file, or
-	 * --build-fast alone; --build-fast may also follow --read-pcap */
+	 * --build-fast alone; --build-fast may also follow --read-pcap; --stats stands alone */
 	int			live = o->listen || o->sflow_listen || o->meter.interface;
 	int			modes = live + !!o->read_pcap + !!o->meter.pcap;
+
+	if (o->listening.stats_address)
+		return optind == argc && !o->data_dir && modes == 0 && !o->build_fast ? 0 : -1;
 
 	if (optind != argc || !o->data_dir || modes > 1 || (modes == 0 && !o->build_fast) ||
 		(o->build_fast && (live || o->meter.pcap)))
@@ -435,6 +440,26 @@ run_listener(collector *c, listeners *ls, live_meter *lm, const options *o)
 }
 
 /* kflowd --build-fast: one maintenance pass over an existing data directory. */
+/* kflowd --stats ADDRESS:PORT: 0 when the summary was printed, 1 otherwise. */
+static int
+run_stats(const char *address)
+{
+	kf_error	err;
+	char	   *metrics;
+	size_t		len;
+	struct timespec now;
+
+	clock_gettime(CLOCK_REALTIME, &now);
+	if (kf_stats_fetch(address, 5000, &metrics, &len, &err) != 0 ||
+		kf_stats_print(metrics, (double) now.tv_sec, stdout, &err) != 0)
+	{
+		fprintf(stderr, "kflowd: %s\n", err.msg);
+		return 1;
+	}
+	free(metrics);
+	return 0;
+}
+
 static int
 run_build_fast(const options *o)
 {
@@ -465,6 +490,8 @@ main(int argc, char **argv)
 		usage(parsed > 0 ? stdout : stderr);
 		return parsed > 0 ? 0 : 2;
 	}
+	if (o.listening.stats_address)
+		return run_stats(o.listening.stats_address);
 	if (o.build_fast && !o.read_pcap)
 		return run_build_fast(&o);
 

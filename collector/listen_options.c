@@ -41,6 +41,9 @@ kf_listen_option(int c, const char *value, kf_listen_config *cfg)
 		case KF_OPT_RETIME_SKEWED:
 			cfg->retime_skewed = true;
 			return 1;
+		case KF_OPT_STATS:
+			cfg->stats_address = value;
+			return 1;
 		default:
 			return 0;
 	}
@@ -62,5 +65,7 @@ kf_listen_usage(FILE *out)
 			"  --retime-skewed             store the flows of NetFlow/IPFIX packets whose export time is more\n"
 			"                              than 10 minutes off their receive time at the receive time\n"
 			"                              (default: keep the exporter's time; such packets are always\n"
-			"                              counted in the metrics and logged)\n");
+			"                              counted in the metrics and logged)\n"
+			"  kflowd --stats ADDRESS:PORT print the counters of the kflowd running with --metrics ADDRESS:PORT\n"
+			"                              (per exporter, the store's, the kernel's drops) and exit\n");
 }

@@ -18,14 +18,16 @@ enum
 	KF_OPT_RECEIVE_BUFFER = 0x200,
 	KF_OPT_METRICS,
 	KF_OPT_STATS_INTERVAL,
-	KF_OPT_RETIME_SKEWED
+	KF_OPT_RETIME_SKEWED,
+	KF_OPT_STATS
 };
 
 #define KF_LISTEN_LONGOPTS \
 	{"receive-buffer", required_argument, NULL, KF_OPT_RECEIVE_BUFFER}, \
 	{"metrics", required_argument, NULL, KF_OPT_METRICS}, \
 	{"stats-interval", required_argument, NULL, KF_OPT_STATS_INTERVAL}, \
-	{"retime-skewed", no_argument, NULL, KF_OPT_RETIME_SKEWED}
+	{"retime-skewed", no_argument, NULL, KF_OPT_RETIME_SKEWED}, \
+	{"stats", required_argument, NULL, KF_OPT_STATS}
 
 typedef struct kf_listen_config
 {
@@ -33,6 +35,7 @@ typedef struct kf_listen_config
 	const char *metrics_address;	/* NULL = no endpoint */
 	int64_t		stats_interval_seconds; /* 0 = no periodic line */
 	bool		retime_skewed;	/* store flows of clock-skewed packets at their receive time */
+	const char *stats_address;	/* kflowd --stats ADDRESS:PORT: print a running kflowd's summary */
 } kf_listen_config;
 
 void		kf_listen_defaults(kf_listen_config *cfg);

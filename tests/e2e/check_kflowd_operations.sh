@@ -3,10 +3,12 @@
 # restart, the Prometheus endpoint reports exactly what was received, bad options are refused.
 #
 #  1. kflowd --metrics receives 3000 IPFIX flows from flowgen; the endpoint's counters equal them
-#     exactly (flows, stored, no drops), a non-GET gets 405, the statistics line is logged.
+#     exactly (flows, stored, no drops), a non-GET gets 405, the statistics line is logged, and
+#     kflowd --stats prints the same counters.
 #  2. SIGTERM leaves DIR/templates; a restarted kflowd logs how many templates it restored.
 #  3. A damaged DIR/templates is reported and ignored: kflowd still starts and receives.
-#  4. --receive-buffer / --stats-interval / --metrics with bad values exit 2 with a message.
+#  4. --receive-buffer / --stats-interval / --metrics with bad values exit 2 with a message;
+#     kflowd --stats with nothing listening fails with a message, and with other options is a usage error.
 #
 # Prints PASS/FAIL lines; exits 1 if anything failed.  Needs build/kflowd, build/flowgen, python3.
 set -u
@@ -72,6 +74,12 @@ except urllib.error.HTTPError as e:
     print(e.code)' "$MPORT")
 [ "$code" = 405 ] && pass "metrics: POST gets 405" || fail "metrics: POST" "got $code"
 grep -q "stats: .* packets/s" "$TMP/first.log" && pass "statistics line logged" || fail "statistics line" "none in the log"
+if "$BUILD/kflowd" --stats "127.0.0.1:$MPORT" >"$TMP/stats.txt" 2>&1 &&
+	grep -Eq '^all exporters +[0-9]+ +3000 ' "$TMP/stats.txt" && grep -q '^store: 3000 flows stored, 0 dropped' "$TMP/stats.txt"; then
+	pass "kflowd --stats prints the running kflowd's counters"
+else
+	fail "kflowd --stats" "$(cat "$TMP/stats.txt")"
+fi
 stop_kflowd
 [ -s "$TMP/store/templates" ] && pass "SIGTERM saves DIR/templates" || fail "templates saved" "no file"
 
@@ -102,4 +110,10 @@ for bad in "--receive-buffer 1K" "--receive-buffer lots" "--stats-interval 0" "-
 			fail "bad option: $bad" "status $status: $(head -n 1 "$TMP/bad.log")"
 	fi
 done
+"$BUILD/kflowd" --stats "127.0.0.1:$MPORT" >"$TMP/bad.log" 2>&1
+status=$?
+[ $status -eq 1 ] && grep -q "cannot connect" "$TMP/bad.log" && pass "kflowd --stats without a kflowd: clear error" ||
+	fail "kflowd --stats without a kflowd" "status $status: $(head -n 1 "$TMP/bad.log")"
+"$BUILD/kflowd" --stats "127.0.0.1:$MPORT" --data-dir "$TMP/bad" >"$TMP/bad.log" 2>&1
+[ $? -eq 2 ] && pass "kflowd --stats with --data-dir: usage error" || fail "kflowd --stats with --data-dir" "not refused"
 exit $FAILED
