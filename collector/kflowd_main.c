@@ -15,6 +15,9 @@
  *   kflowd --data-dir DIR --meter-pcap FILE
  *       meters the packets of a capture file into flows and exits once everything is flushed.
  *
+ * sFlow counter samples (generic interface counters) of every received or read datagram go to
+ * DIR/counters through the counter sink, flushed on the flow sink's cadence and at exit.
+ *
  * Exit status: 0 on success, 1 on a runtime error (nothing partial is published by the store),
  * 2 on bad usage.
  */
@@ -30,6 +33,7 @@
 #include "collector/addr_text.h"
 #include "collector/collector_log.h"
 #include "collector/collector_status.h"
+#include "collector/counter_sink.h"
 #include "collector/device_registry.h"
 #include "collector/enrich_options.h"
 #include "collector/flow_packet.h"
@@ -73,7 +77,9 @@ typedef struct collector
 	kf_flow_sink *sink;
 	kf_flow_decoder *decoder;
 	kf_flow_meter *meter;		/* NULL unless --meter or --meter-pcap */
-	uint64_t	other_udp;		/* pcap mode: UDP payloads that are not v5/v9/IPFIX/sFlow */
+	kf_counter_sink *counters;	/* interface counters of sFlow counter samples */
+	kf_counter_decode_counts counter_counts;
+	uint64_t	other_udp;		/* UDP payloads that are not v5/v9/IPFIX/sFlow (the pcap summary shows it) */
 } collector;
 
 static volatile sig_atomic_t stop_requested;
@@ -199,6 +205,8 @@ collector_open(collector *c, const options *o, kf_error *err)
 		return -1;
 	kf_flow_sink_set_asn(c->sink, c->enrichment.asn);
 	kf_flow_sink_set_interfaces(c->sink, c->enrichment.interfaces);
+	if (!(c->counters = kf_counter_sink_new(o->data_dir, c->registry, err)))
+		return -1;
 	if (!(c->decoder = kf_flow_decoder_new(kf_flow_sink_emit, c->sink)))
 		return kf_error_set(err, "out of memory");
 	kf_flow_decoder_set_retime_skewed(c->decoder, o->listening.retime_skewed);
@@ -213,6 +221,7 @@ collector_close(collector *c)
 {
 	kf_flow_meter_free(c->meter);
 	kf_flow_decoder_free(c->decoder);
+	kf_counter_sink_free(c->counters);
 	kf_flow_sink_free(c->sink);
 	kf_device_registry_free(c->registry);
 	kf_enrichment_free(&c->enrichment);
@@ -227,26 +236,49 @@ collector_finish(collector *c)
 
 	if (rc < 0)
 		kf_log("final flush failed, unflushed flows are lost: %s", err.msg);
+	if (kf_counter_sink_flush_all(c->counters, &err) < 0)
+	{
+		kf_log("final flush failed, unflushed interface counters are lost: %s", err.msg);
+		rc = -1;
+	}
 	kf_flow_decoder_log_summary(c->decoder);
 	const kf_sink_stats *st = kf_flow_sink_stats(c->sink);
+	const kf_counter_sink_stats *cs = kf_counter_sink_stats_get(c->counters);
 
 	kf_log("summary, store: %llu flows stored, %llu flows dropped, %llu flushes, %llu flush errors",
 		   (unsigned long long) st->flows_stored, (unsigned long long) st->flows_dropped,
 		   (unsigned long long) st->flushes, (unsigned long long) st->flush_errors);
+	kf_log("summary, interface counters: %llu rows decoded, %llu malformed counter samples, %llu rows stored, %llu rows dropped, %llu flush errors",
+		   (unsigned long long) c->counter_counts.interface_records,
+		   (unsigned long long) c->counter_counts.decode_errors, (unsigned long long) cs->rows_stored,
+		   (unsigned long long) cs->rows_dropped, (unsigned long long) cs->flush_errors);
 	return rc;
+}
+
+/* Decodes one payload's flows and, for sFlow, its counter samples, both stamped with received. */
+static void
+decode_payload(collector *c, kf_addr source, const uint8_t *data, size_t len, int64_t received)
+{
+	kf_export_kind kind = kf_flow_export_kind(data, len);
+
+	if (kind == KF_EXPORT_UNKNOWN)
+	{
+		c->other_udp++;
+		return;
+	}
+	kf_flow_decoder_packet_at(c->decoder, source, data, len, (int64_t) time(NULL), received);
+	if (kind == KF_EXPORT_SFLOW_V5)
+	{
+		kf_counter_decode_out out = {source, received, kf_counter_sink_emit, c->counters, &c->counter_counts};
+
+		kf_sflow_v5_decode_counters(data, len, &out);
+	}
 }
 
 static void
 on_pcap_payload(void *ctx, const kf_udp_payload *p)
 {
-	collector  *c = ctx;
-
-	if (kf_flow_export_kind(p->data, p->len) == KF_EXPORT_UNKNOWN)
-	{
-		c->other_udp++;
-		return;
-	}
-	kf_flow_decoder_packet_at(c->decoder, p->src, p->data, p->len, (int64_t) time(NULL), p->captured);
+	decode_payload(ctx, p->src, p->data, p->len, p->captured);
 }
 
 static int
@@ -287,9 +319,7 @@ run_meter_pcap(collector *c, const char *path)
 static void
 on_datagram(void *ctx, kf_addr source, const uint8_t *data, size_t len)
 {
-	collector  *c = ctx;
-
-	kf_flow_decoder_packet(c->decoder, source, data, len, (int64_t) time(NULL));
+	decode_payload(ctx, source, data, len, (int64_t) time(NULL));
 }
 
 /* The sockets of listen mode: --listen and --sflow-listen, each optional. */
@@ -418,6 +448,7 @@ run_listener(collector *c, listeners *ls, live_meter *lm, const options *o)
 			break;
 		}
 		kf_flow_sink_tick(c->sink, monotonic_seconds());
+		kf_counter_sink_tick(c->counters, monotonic_seconds());
 		kf_template_saver_tick(&saver, templates, monotonic_seconds(), false);
 		kf_collector_status_tick(&status, monotonic_seconds());
 	}

@@ -5,6 +5,8 @@
  * merged-away parts still in their grace period alike: they all occupy the disk); expired
  * directories no longer count, they are on their way out.  The Fast dataseries is dropped by the
  * same rename, after the Full pass: by its own age limit, or else when its Full hour is gone.
+ * Interface counter hours (DIR/counters, store/counter_file.h) follow the Full age limit, by the
+ * same rename and grace period; they are small and not part of the size limit.
  */
 #include <dirent.h>
 #include <errno.h>
@@ -18,6 +20,7 @@
 
 #include "collector/hour_dirs.h"
 #include "collector/retention.h"
+#include "store/counter_file.h"
 #include "store/durable_io.h"
 
 #define HOUR_SECONDS 3600
@@ -99,15 +102,15 @@ expired_since(const char *name)
 	return (int64_t) when;
 }
 
-/* Deletes the expired hour directories of every device of one dataseries whose grace period is over. */
+/* Deletes the expired hour directories of every device of one tree (DIR/data, DIR/fast or
+ * DIR/counters) whose grace period is over. */
 static int
-delete_expired_hours(const char *data_dir, kf_dataseries series, int64_t now, const kf_retention_config *cfg,
+delete_expired_hours(const char *data_dir, const char *tree, int64_t now, const kf_retention_config *cfg,
 					 kf_retention_stats *stats, kf_error *err)
 {
 	char		data_path[PATH_MAX];
 
-	if (snprintf(data_path, sizeof(data_path), "%s/%s", data_dir, kf_dataseries_dir_name(series)) >=
-		(int) sizeof(data_path))
+	if (snprintf(data_path, sizeof(data_path), "%s/%s", data_dir, tree) >= (int) sizeof(data_path))
 		return kf_error_set(err, "%s: path too long", data_dir);
 
 	DIR		   *data = opendir(data_path);
@@ -170,7 +173,7 @@ apply_fast(const char *data_dir, int64_t now, const kf_retention_config *cfg, kf
 {
 	kf_hour_dir_list dirs;
 
-	if (delete_expired_hours(data_dir, KF_DATASERIES_FAST, now, cfg, stats, err) != 0 ||
+	if (delete_expired_hours(data_dir, kf_dataseries_dir_name(KF_DATASERIES_FAST), now, cfg, stats, err) != 0 ||
 		kf_hour_dirs_list_series(data_dir, KF_DATASERIES_FAST, &dirs, err) != 0)
 		return -1;
 
@@ -190,13 +193,70 @@ apply_fast(const char *data_dir, int64_t now, const kf_retention_config *cfg, kf
 	return rc;
 }
 
+/* Drops one counter hour directory DIR/counters/<device>/<hour> when it ended before `before`. */
+static int
+drop_counter_hour(const char *device_path, const char *hour_name, int64_t before, int64_t now,
+				  const kf_retention_config *cfg, kf_error *err)
+{
+	uint64_t	hour;
+	char		path[PATH_MAX];
+
+	if (!kf_parse_decimal_name(hour_name, &hour) || (int64_t) hour + HOUR_SECONDS > before)
+		return 0;
+	if (snprintf(path, sizeof(path), "%s/%s", device_path, hour_name) >= (int) sizeof(path))
+		return kf_error_set(err, "%s/%s: path too long", device_path, hour_name);
+
+	kf_hour_dir d = {0, (int64_t) hour, (char *) device_path, path};
+
+	return drop_hour(&d, now, cfg, err);
+}
+
+/* The counter pass: expired counter hours past their grace are deleted, and with an age limit,
+ * hours that ended longer ago are dropped like Full hours. */
+static int
+apply_counters(const char *data_dir, int64_t now, const kf_retention_config *cfg, kf_retention_stats *stats,
+			   kf_error *err)
+{
+	char		root[PATH_MAX];
+	DIR		   *devices;
+	struct dirent *dev;
+	int			rc = 0;
+
+	if (delete_expired_hours(data_dir, KF_COUNTERS_DIR_NAME, now, cfg, stats, err) != 0)
+		return -1;
+	if (cfg->max_age_seconds <= 0)
+		return 0;
+	if (snprintf(root, sizeof(root), "%s/%s", data_dir, KF_COUNTERS_DIR_NAME) >= (int) sizeof(root))
+		return kf_error_set(err, "%s: path too long", data_dir);
+	if ((devices = opendir(root)) == NULL)
+		return 0;
+	while (rc == 0 && (dev = readdir(devices)) != NULL)
+	{
+		char		dev_path[PATH_MAX];
+		DIR		   *hours;
+		struct dirent *de;
+
+		if (strncmp(dev->d_name, "dev-", 4) != 0 ||
+			snprintf(dev_path, sizeof(dev_path), "%s/%s", root, dev->d_name) >= (int) sizeof(dev_path) ||
+			(hours = opendir(dev_path)) == NULL)
+			continue;
+		/* renaming entries while reading the directory is safe: a renamed hour gets a dot-name,
+		 * which the loop skips if it meets it again */
+		while (rc == 0 && (de = readdir(hours)) != NULL)
+			rc = drop_counter_hour(dev_path, de->d_name, now - cfg->max_age_seconds, now, cfg, err);
+		closedir(hours);
+	}
+	closedir(devices);
+	return rc;
+}
+
 int
 kf_retention_apply(const char *data_dir, int64_t now, const kf_retention_config *cfg,
 				   kf_retention_stats *stats, kf_error *err)
 {
 	kf_hour_dir_list dirs;
 
-	if (delete_expired_hours(data_dir, KF_DATASERIES_FULL, now, cfg, stats, err) != 0 ||
+	if (delete_expired_hours(data_dir, kf_dataseries_dir_name(KF_DATASERIES_FULL), now, cfg, stats, err) != 0 ||
 		kf_hour_dirs_list(data_dir, &dirs, err) != 0)
 		return -1;
 
@@ -229,5 +289,7 @@ kf_retention_apply(const char *data_dir, int64_t now, const kf_retention_config 
 	stats->live_bytes = total;
 	free(bytes);
 	kf_hour_dir_list_free(&dirs);
-	return rc == 0 ? apply_fast(data_dir, now, cfg, stats, err) : rc;
+	if (rc == 0)
+		rc = apply_fast(data_dir, now, cfg, stats, err);
+	return rc == 0 ? apply_counters(data_dir, now, cfg, stats, err) : rc;
 }

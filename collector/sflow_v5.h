@@ -16,9 +16,10 @@
  * vlan_in / vlan_out, replacing a VLAN tag seen in the header), extended router (1002: next_hop),
  * extended gateway (1003: src_as, dst_as = the last AS of the destination path, 0 without one;
  * its BGP next hop becomes next_hop when no router record gave one).
- * Counter samples (2, 4) are counted and skipped; other samples and records (other formats or
- * enterprises) are skipped by their length.  A flow sample with a malformed record is dropped
- * as a whole and counted as a decode error.
+ * kf_sflow_v5_decode counts counter samples (2, 4) and skips them; kf_sflow_v5_decode_counters
+ * reads them (below).  Other samples and records (other formats or enterprises) are skipped by
+ * their length.  A flow sample with a malformed record is dropped as a whole and counted as a
+ * decode error.
  *
  * The exporter of the flows is out->exporter (the UDP source address), as for NetFlow: the
  * devices file maps it to a device.  The agent address in the datagram is parsed and checked but
@@ -31,6 +32,7 @@
 #include <stdbool.h>
 
 #include "collector/flow_decode.h"
+#include "store/counter_file.h"
 
 #define KF_SFLOW_V5_VERSION 5
 
@@ -57,5 +59,36 @@ int			kf_sflow_v5_parse_header(const uint8_t *buf, size_t len, kf_sflow_header *
  * length leaves the datagram, end it), or -1 (a decode error, nothing emitted) when it was not.
  */
 int			kf_sflow_v5_decode(const uint8_t *buf, size_t len, const kf_decode_out *out);
+
+/* ---------------------------------------------------------------- counter samples */
+
+typedef void (*kf_counter_emit_fn) (void *ctx, kf_addr exporter, const kf_counter_row *row);
+
+/* What decoding counter samples produced; the decoder only ever adds to these. */
+typedef struct kf_counter_decode_counts
+{
+	uint64_t	interface_records;	/* generic interface counters records emitted as rows */
+	uint64_t	decode_errors;	/* counter samples dropped because they (or a record) were malformed */
+} kf_counter_decode_counts;
+
+/* Where one datagram's counter rows go. */
+typedef struct kf_counter_decode_out
+{
+	kf_addr		exporter;		/* the UDP source address: the device, exactly as for the flows */
+	int64_t		received;		/* the rows' ctimestamp: the time the flows of the datagram get */
+	kf_counter_emit_fn emit;
+	void	   *emit_ctx;
+	kf_counter_decode_counts *counts;
+} kf_counter_decode_out;
+
+/*
+ * Emits one row per generic interface counters record (enterprise 0, format 1) of the counter
+ * samples (2) and expanded counter samples (4) of a datagram; every other sample and record is
+ * skipped by its length.  A counter sample whose records do not fit it, or whose generic record
+ * is shorter than the 88 bytes the format defines, is dropped as a whole (no row of it is emitted)
+ * and counted in decode_errors.  Returns 0, or -1 (nothing emitted) when the datagram header is
+ * not valid sFlow v5; that is not counted here (kf_sflow_v5_decode counts it for the packet).
+ */
+int			kf_sflow_v5_decode_counters(const uint8_t *buf, size_t len, const kf_counter_decode_out *out);
 
 #endif							/* KF_SFLOW_V5_H */

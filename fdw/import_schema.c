@@ -1,7 +1,8 @@
 /*-------------------------------------------------------------------------
  *
  * import_schema.c
- *		  IMPORT FOREIGN SCHEMA kentik: creates all_devices and one table per device.
+ *		  IMPORT FOREIGN SCHEMA kentik: creates all_devices, interface_counters and one table
+ *		  per device.
  *
  * The only remote schema is "kentik".  Devices come from DIR/devices (kf_devices_load); each
  * gets a table named after it with OPTIONS (device_id 'N'), and all_devices reads every device.
@@ -13,7 +14,11 @@
  * are left alone with a notice.  A renamed device gets a table under its new name; the table
  * under its old name still reads the same device_id until the operator drops it.
  *
- * Every table ends with Kentik's dialect columns (i_protocol_name, inet_family, i_duration,
+ * interface_counters (OPTIONS (table 'interface_counters'), counters_scan.c) reads the sFlow
+ * interface counters of every device, with its own columns; a device named all_devices or
+ * interface_counters gets no table of its own (the name is taken).
+ *
+ * Every flow table ends with Kentik's dialect columns (i_protocol_name, inet_family, i_duration,
  * i_fast_dataset); OPTIONS (dialect_columns 'false') leaves them out, for a column list that
  * matches an older import or a table of the stored columns only.
  *
@@ -83,6 +88,7 @@ static const KfImportColumn dialect_columns[] = {
 };
 
 #define KF_ALL_DEVICES_TABLE "all_devices"
+#define KF_INTERFACE_COUNTERS_TABLE "interface_counters"
 
 /* table_is_wanted applies LIMIT TO / EXCEPT to a table name. */
 static bool
@@ -164,6 +170,15 @@ create_table_sql(ForeignServer *server, const char *time_type, const char *name,
 	return buf.data;
 }
 
+/* counters_table_sql builds the CREATE FOREIGN TABLE IF NOT EXISTS command of interface_counters. */
+static char *
+counters_table_sql(ForeignServer *server, const char *time_type)
+{
+	return psprintf("CREATE FOREIGN TABLE IF NOT EXISTS %s (\n%s\n) SERVER %s OPTIONS (\"table\" 'interface_counters')",
+					KF_INTERFACE_COUNTERS_TABLE, kf_counters_column_list(time_type),
+					quote_identifier(server->servername));
+}
+
 /* kf_import_foreign_schema returns the CREATE FOREIGN TABLE commands for the kentik schema. */
 List *
 kf_import_foreign_schema(ImportForeignSchemaStmt *stmt, Oid serverOid)
@@ -190,11 +205,14 @@ kf_import_foreign_schema(ImportForeignSchemaStmt *stmt, Oid serverOid)
 	if (table_is_wanted(stmt, KF_ALL_DEVICES_TABLE))
 		commands = lappend(commands, create_table_sql(server, time_type, KF_ALL_DEVICES_TABLE, 0,
 													  with_dialect));
+	if (table_is_wanted(stmt, KF_INTERFACE_COUNTERS_TABLE))
+		commands = lappend(commands, counters_table_sql(server, time_type));
 	for (size_t i = 0; i < devices.count; i++)
 	{
 		const kf_device *device = &devices.devices[i];
 
-		if (strcmp(device->name, KF_ALL_DEVICES_TABLE) == 0 || !table_is_wanted(stmt, device->name))
+		if (strcmp(device->name, KF_ALL_DEVICES_TABLE) == 0 ||
+			strcmp(device->name, KF_INTERFACE_COUNTERS_TABLE) == 0 || !table_is_wanted(stmt, device->name))
 			continue;
 		commands = lappend(commands, create_table_sql(server, time_type, device->name, device->id,
 													  with_dialect));

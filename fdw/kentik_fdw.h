@@ -20,6 +20,11 @@
  * (a ForeignScan without scan relation) keeps its WHERE clauses in fdw_private instead, because
  * their Vars are not in its fdw_scan_tlist; only their Params go to fdw_exprs.
  *
+ * A foreign table with OPTIONS (table 'interface_counters') reads the sFlow interface counters
+ * (store/counter_file.h) instead of flows: counters_scan.c plans, runs and explains it, and
+ * kentik_fdw.c dispatches every callback on the table kind (KfTableOptions.table), which both
+ * relation infos (KfRelKind first) and every scan state (KfTableOptions first) carry.
+ *
  *-------------------------------------------------------------------------
  */
 #ifndef KENTIK_FDW_H
@@ -49,14 +54,23 @@ extern int	kf_max_group_memory_mb;
 
 /* ---------------------------------------------------------------- options.c */
 
+/* What a foreign table reads: flows (the default) or interface counters (option table). */
+typedef enum KfTableKind
+{
+	KF_TABLE_FLOWS = 0,
+	KF_TABLE_INTERFACE_COUNTERS
+} KfTableKind;
+
 /* The options of one foreign table, merged from its server and itself. */
 typedef struct KfTableOptions
 {
+	KfTableKind table;			/* first: scan states start with their options, see above */
 	char	   *data_dir;		/* absolute path */
 	uint32		device_id;		/* 0 = all devices */
 } KfTableOptions;
 
 extern void kf_get_table_options(Oid foreigntableid, KfTableOptions *opts);
+extern KfTableKind kf_parse_table_kind(const char *value);
 extern char *kf_get_server_data_dir(Oid serverid);
 extern uint32 kf_parse_device_id(const char *value);
 
@@ -111,7 +125,8 @@ extern char *kf_format_pred_for_display(KfTranslateContext *ctx, const kf_pred *
 typedef enum KfRelKind
 {
 	KF_REL_BASE,
-	KF_REL_UPPER
+	KF_REL_UPPER,
+	KF_REL_COUNTERS				/* a base relation of an interface_counters table (counters_scan.c) */
 } KfRelKind;
 
 /* Planner state of one foreign base relation (baserel->fdw_private). */
@@ -327,6 +342,21 @@ extern void kf_end_aggregate_scan(ForeignScanState *node);
 extern void kf_explain_aggregate_scan(ForeignScanState *node, ExplainState *es);
 extern void kf_build_agg_spec(KfAggScanState *state, kf_agg_spec *spec);
 extern void kf_store_agg_row(KfAggScanState *state, TupleTableSlot *slot, uint32 row);
+
+/* ---------------------------------------------------------------- counters_scan.c */
+
+extern void kf_counters_get_rel_size(PlannerInfo *root, RelOptInfo *baserel, Oid foreigntableid,
+									 const KfTableOptions *options);
+extern void kf_counters_get_paths(PlannerInfo *root, RelOptInfo *baserel, Oid foreigntableid);
+extern ForeignScan *kf_counters_get_plan(PlannerInfo *root, RelOptInfo *baserel, Oid foreigntableid,
+										 ForeignPath *best_path, List *tlist, List *scan_clauses,
+										 Plan *outer_plan);
+extern void kf_counters_begin_scan(ForeignScanState *node, int eflags);
+extern TupleTableSlot *kf_counters_iterate_scan(ForeignScanState *node);
+extern void kf_counters_rescan(ForeignScanState *node);
+extern void kf_counters_end_scan(ForeignScanState *node);
+extern void kf_counters_explain_scan(ForeignScanState *node, ExplainState *es);
+extern char *kf_counters_column_list(const char *time_type);
 
 /* ---------------------------------------------------------------- import_schema.c */
 

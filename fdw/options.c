@@ -6,7 +6,8 @@
  * A server has data_dir (the kflowd data directory, an absolute path).  Because it lets the
  * server read any directory, only superusers and members of pg_read_server_files may set it,
  * as file_fdw does for its filename.  A foreign table may have device_id (a positive integer);
- * without it the table reads every device.
+ * without it the table reads every device.  A foreign table's table option says what it reads:
+ * 'flows' (the default) or 'interface_counters' (the sFlow interface counters, counters_scan.c).
  *
  *-------------------------------------------------------------------------
  */
@@ -35,6 +36,7 @@ typedef struct KfOption
 static const KfOption valid_options[] = {
 	{"data_dir", ForeignServerRelationId},
 	{"device_id", ForeignTableRelationId},
+	{"table", ForeignTableRelationId},
 	{NULL, InvalidOid}
 };
 
@@ -103,6 +105,21 @@ kf_parse_device_id(const char *value)
 	return (uint32) parsed;
 }
 
+/* kf_parse_table_kind parses a table option value: "flows" or "interface_counters". */
+KfTableKind
+kf_parse_table_kind(const char *value)
+{
+	if (strcmp(value, "flows") == 0)
+		return KF_TABLE_FLOWS;
+	if (strcmp(value, "interface_counters") == 0)
+		return KF_TABLE_INTERFACE_COUNTERS;
+	ereport(ERROR,
+			(errcode(ERRCODE_FDW_INVALID_ATTRIBUTE_VALUE),
+			 errmsg("option \"table\" must be \"flows\" or \"interface_counters\""),
+			 errdetail("The value was \"%s\".", value)));
+	return KF_TABLE_FLOWS;		/* keep the compiler quiet */
+}
+
 /*
  * kentik_fdw_validator checks the options of a CREATE/ALTER on the wrapper, a server, a user
  * mapping or a foreign table.
@@ -133,6 +150,8 @@ kentik_fdw_validator(PG_FUNCTION_ARGS)
 			validate_data_dir(defGetString(def));
 		else if (strcmp(def->defname, "device_id") == 0)
 			(void) kf_parse_device_id(defGetString(def));
+		else if (strcmp(def->defname, "table") == 0)
+			(void) kf_parse_table_kind(defGetString(def));
 	}
 	PG_RETURN_VOID();
 }
@@ -166,6 +185,7 @@ kf_get_table_options(Oid foreigntableid, KfTableOptions *opts)
 	ForeignTable *table = GetForeignTable(foreigntableid);
 	ListCell   *cell;
 
+	opts->table = KF_TABLE_FLOWS;
 	opts->data_dir = kf_get_server_data_dir(table->serverid);
 	opts->device_id = 0;
 	foreach(cell, table->options)
@@ -174,5 +194,7 @@ kf_get_table_options(Oid foreigntableid, KfTableOptions *opts)
 
 		if (strcmp(def->defname, "device_id") == 0)
 			opts->device_id = kf_parse_device_id(defGetString(def));
+		else if (strcmp(def->defname, "table") == 0)
+			opts->table = kf_parse_table_kind(defGetString(def));
 	}
 }

@@ -7,7 +7,8 @@
 #   3. fuzz smoke: every tests/fuzz harness for KF_FUZZ_SECONDS (default 20) with libFuzzer
 #   4. end-to-end checks that need no database (tests/e2e/check_*.sh)
 #   5. a throwaway PostgreSQL cluster: pg_regress (sql/, expected/) over the fixture made by kflowd
-#      from tests/data/fixture/flows.pcap, then the end-to-end scripts tests/e2e/db_*.sh
+#      from tests/data/fixture/flows.pcap (and, for the interface counters, from two sFlow
+#      captures), then the end-to-end scripts tests/e2e/db_*.sh
 #
 # Run as root on a fresh Debian 12 machine: it installs what it needs (tools/install_deps.sh),
 # and runs the server as the unprivileged postgres user.  Exit status 0 only when nothing failed.
@@ -151,12 +152,31 @@ if [ -n "$part" ]; then
 		dd of="$fixture/corrupt/$part" bs=1 seek=$((size / 2)) conv=notrunc status=none
 	truncate -s $((size / 2)) "$fixture/truncated/$part"
 fi
+# The interface counters fixture (sql/12_interface_counters.sql): gopacket's sFlow counter samples,
+# then the generated ones, into one data directory; and a copy with one counter file damaged.
+counters="$work/counters"
+mkdir -p "$counters"
+if build/kflowd --data-dir "$counters/data" --read-pcap tests/data/captures/gopacket_sflow.pcap \
+	>"$work/counters.log" 2>&1 &&
+	build/kflowd --data-dir "$counters/data" --read-pcap tests/data/captures/sflow_counters.pcap \
+	>>"$work/counters.log" 2>&1; then
+	pass "interface counters fixture ingest"
+else
+	tail -n 20 "$work/counters.log"
+	fail "interface counters fixture ingest"
+fi
+cp -r "$counters/data" "$counters/corrupt"
+counter_file=$(cd "$counters/corrupt" && find counters -name '*.kfc' | sort | head -n 1)
+if [ -n "$counter_file" ]; then
+	printf '\377' | dd of="$counters/corrupt/$counter_file" bs=1 seek=40 conv=notrunc status=none
+fi
 chmod -R a+rX "$work"
 
 if tools/pg_cluster.sh start "$work/pg" "$port"; then
 	pass "cluster start"
 	export KF_FIXTURE_DATA_DIR="$fixture/data" KF_FIXTURE_CSV="$fixture/flows.csv"
 	export KF_CORRUPT_DATA_DIR="$fixture/corrupt" KF_TRUNCATED_DATA_DIR="$fixture/truncated"
+	export KF_COUNTERS_DATA_DIR="$counters/data" KF_COUNTERS_CORRUPT_DIR="$counters/corrupt"
 	make installcheck PGHOST="$work/pg" PGPORT="$port" PGUSER=postgres >"$work/regress.log" 2>&1
 	status=$?
 	sed -n 's/^test \([^ ]*\) *\.\.\. ok.*/PASS regress \1/p; s/^test \([^ ]*\) *\.\.\. FAILED.*/FAIL regress \1/p' \

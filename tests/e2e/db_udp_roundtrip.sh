@@ -150,7 +150,7 @@ CREATE SCHEMA k_$proto;" >/dev/null
 	# Every device of the devices file got its own table.
 	local tables
 	tables=$(sql "SELECT count(*) FROM pg_foreign_table ft JOIN pg_class c ON c.oid = ft.ftrelid WHERE c.relnamespace = 'k_$proto'::regnamespace")
-	if [ "$tables" = "5" ]; then pass "$proto: all_devices plus one table per device"; else fail "$proto: imported tables" "$tables"; fi
+	if [ "$tables" = "6" ]; then pass "$proto: all_devices, interface_counters and one table per device"; else fail "$proto: imported tables" "$tables"; fi
 
 	load_reference "ref_$proto" "$dir/flows.csv" >/dev/null
 	compare_all "$proto:" "k_$proto.all_devices" "ref_$proto"

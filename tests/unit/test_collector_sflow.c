@@ -5,6 +5,11 @@
  * dissector runs on port 6343 by default; the captures' UDP port is 6343 or is decoded as sFlow
  * by heuristics, see tests/data/captures/README.md).  Each block below names the frame and the
  * sample it checks.  Flows are decoded with the capture time as the received time.
+ *
+ * Interface counters (kf_sflow_v5_decode_counters): frame 1's generic interface counters record
+ * as tshark shows it; in frames 9 and 12 tshark stops at the port name record (1005) that comes
+ * first, so their generic records' values are the XDR words of `tshark -r FILE -Y frame.number==N
+ * -T fields -e udp.payload`, read by hand (each is spelled out below).
  */
 #include "tests/unit/unit.h"
 #include "tests/unit/collector_test_util.h"
@@ -652,6 +657,230 @@ test_switch_vlans_win(void)
 	free(flows);
 }
 
+/* ---------------------------------------------------------------- interface counters */
+
+#define MAX_TEST_COUNTER_ROWS 16
+
+/* The counter rows a decode emitted, with their exporters. */
+typedef struct test_counters
+{
+	size_t		count;
+	kf_counter_row rows[MAX_TEST_COUNTER_ROWS];
+	kf_addr		exporters[MAX_TEST_COUNTER_ROWS];
+} test_counters;
+
+static void
+test_counters_emit(void *ctx, kf_addr exporter, const kf_counter_row *row)
+{
+	test_counters *c = ctx;
+
+	if (c->count < MAX_TEST_COUNTER_ROWS)
+	{
+		c->exporters[c->count] = exporter;
+		c->rows[c->count] = *row;
+	}
+	c->count++;
+}
+
+/* Compares every field of a decoded counter row with the expected one, one check per row. */
+static void
+check_counter_row(const char *name, const test_counters *c, size_t i, const kf_counter_row *want)
+{
+	const kf_counter_row *got = i < c->count ? &c->rows[i] : NULL;
+	bool		same = got && got->ctimestamp == want->ctimestamp && got->if_index == want->if_index &&
+		got->if_type == want->if_type && got->if_speed == want->if_speed &&
+		got->if_direction == want->if_direction && got->if_status == want->if_status &&
+		got->in_octets == want->in_octets && got->in_ucast_pkts == want->in_ucast_pkts &&
+		got->in_mcast_pkts == want->in_mcast_pkts && got->in_bcast_pkts == want->in_bcast_pkts &&
+		got->in_discards == want->in_discards && got->in_errors == want->in_errors &&
+		got->in_unknown_protos == want->in_unknown_protos && got->out_octets == want->out_octets &&
+		got->out_ucast_pkts == want->out_ucast_pkts && got->out_mcast_pkts == want->out_mcast_pkts &&
+		got->out_bcast_pkts == want->out_bcast_pkts && got->out_discards == want->out_discards &&
+		got->out_errors == want->out_errors && got->promiscuous == want->promiscuous;
+
+	if (!same && got)
+		printf("# got if_index %u speed %llu in_octets %llu out_octets %llu at %lld\n", got->if_index,
+			   (unsigned long long) got->if_speed, (unsigned long long) got->in_octets,
+			   (unsigned long long) got->out_octets, (long long) got->ctimestamp);
+	CHECK(name, same);
+}
+
+static void
+test_gopacket_counters(void)
+{
+	timed_capture *c = calloc(1, sizeof(*c));
+	test_counters *rows = calloc(1, sizeof(*rows));
+	kf_counter_decode_counts counts;
+
+	memset(&counts, 0, sizeof(counts));
+	timed_capture_load(c, "gopacket_sflow.pcap");
+	for (size_t i = 0; i < c->payloads.count; i++)
+	{
+		kf_counter_decode_out out = {c->payloads.packets[i].src, c->captured[i], test_counters_emit, rows, &counts};
+
+		kf_sflow_v5_decode_counters(c->payloads.packets[i].data, c->payloads.packets[i].len, &out);
+	}
+	/* Generic records in frames 1, 9 and 12; frame 3 has processor information (1001), frame 10
+	 * VLAN counters (5), frame 13 formats 2203 and 2207: skipped.  Frame 11's sample runs past
+	 * the datagram (its framing is lost, which kf_sflow_v5_decode counts for the packet). */
+	CHECK_INT_EQ("gopacket counters: three rows", rows->count, 3);
+	CHECK_INT_EQ("gopacket counters: counted", counts.interface_records, 3);
+	CHECK_INT_EQ("gopacket counters: no malformed counter sample", counts.decode_errors, 0);
+
+	/* frame 1, counter sample seq 8434: tshark "Generic interface counters" */
+	kf_counter_row want = {
+		.ctimestamp = 1500000000, .if_index = 522, .if_type = 6, .if_speed = UINT64_C(10000000000),
+		.if_direction = 1, .if_status = 3, .in_octets = UINT64_C(327115139476491),
+		.in_ucast_pkts = 3406683542u, .in_mcast_pkts = 436422, .in_bcast_pkts = 123,
+		.out_octets = UINT64_C(57184089570462), .out_ucast_pkts = 1449403761, .out_mcast_pkts = 7363268,
+		.out_bcast_pkts = 592113
+	};
+
+	check_counter_row("gopacket counters: frame 1 as tshark shows it", rows, 0, &want);
+	CHECK("gopacket counters: frame 1 exporter is the UDP source",
+		  kf_addr_cmp(rows->exporters[0], test_parse_addr("10.1.255.14")) == 0);
+	/* frame 9, record 4 (after 2, 1004, 1005): 0000000e 00000006 00000002 540be400 00000001
+	 * 00000003 00000000 00004749 000000b5 00000000 ffffffff 00000000 00000000 ffffffff
+	 * 00000000 00008a0b 000001d2 ffffffff ffffffff 00000000 00000000 00000000 */
+	want = (kf_counter_row) {
+		.ctimestamp = 1500000008, .if_index = 14, .if_type = 6, .if_speed = UINT64_C(10000000000),
+		.if_direction = 1, .if_status = 3, .in_octets = 18249, .in_ucast_pkts = 181,
+		.in_bcast_pkts = 0xffffffffu, .in_unknown_protos = 0xffffffffu, .out_octets = 35339,
+		.out_ucast_pkts = 466, .out_mcast_pkts = 0xffffffffu, .out_bcast_pkts = 0xffffffffu
+	};
+	check_counter_row("gopacket counters: frame 9 (words read by hand)", rows, 1, &want);
+	/* frame 12, record 4: 0000000b 00000006 00000000 05f5e100, then zeros except the
+	 * 0xffffffff "unknown" values of in_bcast, in_unknown_protos, out_mcast and out_bcast */
+	want = (kf_counter_row) {
+		.ctimestamp = 1500000011, .if_index = 11, .if_type = 6, .if_speed = 100000000,
+		.in_bcast_pkts = 0xffffffffu, .in_unknown_protos = 0xffffffffu,
+		.out_mcast_pkts = 0xffffffffu, .out_bcast_pkts = 0xffffffffu
+	};
+	check_counter_row("gopacket counters: frame 12 (words read by hand)", rows, 2, &want);
+	CHECK("gopacket counters: frame 12 exporter is the UDP source",
+		  kf_addr_cmp(rows->exporters[2], test_parse_addr("127.0.0.2")) == 0);
+	test_capture_free(&c->payloads);
+	free(c);
+	free(rows);
+}
+
+/* A generic interface counters record whose 22 words are base + their position. */
+static void
+put_generic_interface(test_buf *t, uint32_t base, uint32_t length)
+{
+	size_t		r = begin_item(t, 0, 1);
+
+	for (uint32_t i = 0; i < length / 4; i++)
+		put32(t, base + i);
+	end_item(t, r);
+}
+
+/* An sFlow datagram (IPv4 agent) with a counter sample and an expanded counter sample. */
+static void
+build_counter_datagram(test_buf *t, uint32_t second_generic_length)
+{
+	t->len = 0;
+	put32(t, 5);
+	put32(t, 1);
+	put32(t, 0xc0000207);
+	put32(t, 0);
+	put32(t, 1);
+	put32(t, 1);
+	put32(t, 2);				/* samples */
+
+	size_t		s = begin_item(t, 0, 2);
+
+	put32(t, 1);				/* sequence */
+	put32(t, 3);				/* source id */
+	put32(t, 3);				/* records: ethernet counters, an enterprise record, generic */
+	size_t		r = begin_item(t, 0, 2);
+
+	for (int i = 0; i < 13; i++)
+		put32(t, 0);
+	end_item(t, r);
+	r = begin_item(t, 4413, 1);
+	put32(t, 7);
+	end_item(t, r);
+	put_generic_interface(t, 100, 88);
+	end_item(t, s);
+
+	s = begin_item(t, 0, 4);
+	put32(t, 2);				/* sequence */
+	put32(t, 0);				/* source id type */
+	put32(t, 9);				/* source id index */
+	put32(t, 1);
+	put_generic_interface(t, 200, second_generic_length);
+	end_item(t, s);
+}
+
+/* Decodes the counter samples of buf[0..len) from a heap copy of exactly len bytes. */
+static int
+decode_counter_bytes(const uint8_t *buf, size_t len, test_counters *rows, kf_counter_decode_counts *counts)
+{
+	uint8_t    *copy = malloc(len ? len : 1);
+
+	memcpy(copy, buf, len);
+	memset(counts, 0, sizeof(*counts));
+	rows->count = 0;
+	kf_counter_decode_out out = {test_parse_addr("192.0.2.7"), RECEIVED, test_counters_emit, rows, counts};
+	int			rc = kf_sflow_v5_decode_counters(copy, len, &out);
+
+	free(copy);
+	return rc;
+}
+
+static void
+test_handbuilt_counters(void)
+{
+	test_buf	t;
+	test_counters *rows = calloc(1, sizeof(*rows));
+	kf_counter_decode_counts counts;
+
+	build_counter_datagram(&t, 88);
+	CHECK_INT_EQ("built counters: decodes", decode_counter_bytes(t.b, t.len, rows, &counts), 0);
+	CHECK_INT_EQ("built counters: two rows (compact and expanded samples)", rows->count, 2);
+	CHECK_INT_EQ("built counters: no errors", counts.decode_errors, 0);
+
+	/* words 100..121: speed and the octet counters are two words, high first */
+	kf_counter_row want = {
+		.ctimestamp = RECEIVED, .if_index = 100, .if_type = 101,
+		.if_speed = (uint64_t) 102 << 32 | 103, .if_direction = 104, .if_status = 105,
+		.in_octets = (uint64_t) 106 << 32 | 107, .in_ucast_pkts = 108, .in_mcast_pkts = 109,
+		.in_bcast_pkts = 110, .in_discards = 111, .in_errors = 112, .in_unknown_protos = 113,
+		.out_octets = (uint64_t) 114 << 32 | 115, .out_ucast_pkts = 116, .out_mcast_pkts = 117,
+		.out_bcast_pkts = 118, .out_discards = 119, .out_errors = 120, .promiscuous = 121
+	};
+
+	check_counter_row("built counters: every field of the compact sample's record in place", rows, 0, &want);
+	CHECK_INT_EQ("built counters: expanded sample's ifIndex", rows->count > 1 ? rows->rows[1].if_index : 0, 200);
+	CHECK_INT_EQ("built counters: expanded sample's promiscuous mode",
+				 rows->count > 1 ? rows->rows[1].promiscuous : 0, 221);
+
+	/* A generic record of 84 bytes spoils its sample only. */
+	build_counter_datagram(&t, 84);
+	CHECK_INT_EQ("short generic record: datagram accepted", decode_counter_bytes(t.b, t.len, rows, &counts), 0);
+	CHECK_INT_EQ("short generic record: only the good sample's row", rows->count, 1);
+	CHECK_INT_EQ("short generic record: one malformed sample", counts.decode_errors, 1);
+
+	/* Every truncation: never a crash or an over-read; rows only from complete samples. */
+	bool		all_right = true;
+
+	build_counter_datagram(&t, 88);
+	for (size_t len = 0; len < t.len; len++)
+	{
+		int			rc = decode_counter_bytes(t.b, len, rows, &counts);
+		bool		ok = len < 28 ? rc == -1 && rows->count == 0 : rc == 0 && rows->count <= 1;
+
+		if (!ok)
+		{
+			printf("# cut at %zu: rc %d, %zu rows\n", len, rc, rows->count);
+			all_right = false;
+		}
+	}
+	CHECK("built counters: every truncation handled (at most the complete first sample's row)", all_right);
+	free(rows);
+}
+
 /* sFlow's 32-bit version starts with two zero bytes, NetFlow's 16-bit one does not. */
 static void
 test_dispatch(void)
@@ -692,5 +921,7 @@ main(void)
 	test_malformed_record();
 	test_switch_vlans_win();
 	test_dispatch();
+	test_gopacket_counters();
+	test_handbuilt_counters();
 	UNIT_EXIT();
 }
