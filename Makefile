@@ -48,7 +48,7 @@ $(shlib): $(KF_LIB)
 # a changed struct would link stale objects.
 $(OBJS): $(wildcard fdw/*.h engine/*.h store/*.h)
 
-all: $(BUILD)/kflowd $(BUILD)/flowgen
+all: $(BUILD)/kflowd $(BUILD)/flowgen $(BUILD)/kfdump
 
 $(BUILD)/%.o: %.c
 	@mkdir -p $(dir $@)
@@ -61,6 +61,11 @@ $(KF_LIB): $(STORE_OBJS) $(ENGINE_OBJS)
 
 $(BUILD)/kflowd: $(COLLECTOR_OBJS) $(STORE_OBJS)
 	$(KF_CC) $(KF_CFLAGS) -o $@ $^ -lpcap $(KF_LDLIBS)
+
+# The store dumper reads through the public store API; it borrows only the collector's address
+# formatting.
+$(BUILD)/kfdump: $(BUILD)/tools/kfdump.o $(BUILD)/collector/addr_text.o $(KF_LIB)
+	$(KF_CC) $(KF_CFLAGS) -o $@ $^ $(KF_LDLIBS)
 
 $(BUILD)/flowgen: $(FLOWGEN_OBJS)
 	$(KF_CC) $(KF_CFLAGS) -o $@ $^ -lm
@@ -81,7 +86,7 @@ $(BUILD)/tests/%: tests/unit/%.c $(KF_LIB) $(COLLECTOR_LIB_OBJS)
 	@mkdir -p $(dir $@)
 	$(KF_CC) $(KF_CFLAGS) -o $@ $< $(COLLECTOR_LIB_OBJS) $(KF_LIB) -lpcap $(KF_LDLIBS)
 
-test: $(BUILD)/kflowd $(BUILD)/flowgen $(UNIT_TESTS)
+test: $(BUILD)/kflowd $(BUILD)/flowgen $(BUILD)/kfdump $(UNIT_TESTS)
 
 .PHONY: install-kflowd test
 
