@@ -311,17 +311,22 @@ read_records(xdr *x, uint32_t n, sample_info *s)
 	return ok;
 }
 
-/* An interface of a compact sample: the ifIndex, or 0 for "discarded" / "several interfaces". */
-static uint32_t
-compact_interface(uint32_t value)
-{
-	return value >> INTERFACE_FORMAT_SHIFT == 0 ? value & INTERFACE_VALUE_MASK : 0;
-}
-
+/*
+ * An interface of an expanded sample: the ifIndex, or 0 for "discarded" / "several interfaces"
+ * (formats 1 and 2) and for 0x3FFFFFFF, which sFlow uses for "no interface": traffic that starts
+ * or ends in the device itself.  0 is what NetFlow exporters send for it.
+ */
 static uint32_t
 expanded_interface(uint32_t format, uint32_t value)
 {
-	return format == 0 ? value : 0;
+	return format == 0 && value != INTERFACE_VALUE_MASK ? value : 0;
+}
+
+/* The same for a compact sample, whose format is the value's top two bits. */
+static uint32_t
+compact_interface(uint32_t value)
+{
+	return expanded_interface(value >> INTERFACE_FORMAT_SHIFT, value & INTERFACE_VALUE_MASK);
 }
 
 /* The flow of a sample: the raw header's fields, else a sampled IP record's; records may come in

@@ -390,10 +390,16 @@ def find_all(tree, key):
     return out
 
 
+def sflow_interface(fmt, value):
+    """An sFlow interface as sflow_v5.c stores it: the ifIndex for format 0, else 0 ("discarded" or
+    "several interfaces"); and 0 for 0x3fffffff, sFlow's "no interface" (traffic to or from the
+    device itself), which tshark shows as the raw value."""
+    return value if fmt == 0 and value != 0x3fffffff else 0
+
+
 def compact_interface(value):
-    """A compact flow sample's interface: the ifIndex when the top two bits (format) are 0, else 0
-    ("discarded" or "several interfaces"), as sflow_v5.c stores it."""
-    return value & 0x3fffffff if value >> 30 == 0 else 0
+    """A compact flow sample's interface: format in the top two bits."""
+    return sflow_interface(value >> 30, value & 0x3fffffff)
 
 
 def sflow_sample(sample, expanded, exporter, t, rows):
@@ -407,7 +413,7 @@ def sflow_sample(sample, expanded, exporter, t, rows):
             fmt = find(sample, f"sflow.flow_sample.{side}_interface_format") or \
                 find(sample, f"sflow.flow_sample.{side}_interface.format")
             value = find(sample, f"sflow.flow_sample.{side}_interface_value")
-            flow[f"{side}_port"] = num(value) if fmt is not None and num(fmt) == 0 else 0
+            flow[f"{side}_port"] = sflow_interface(num(fmt), num(value)) if fmt is not None else 0
     else:
         flow["input_port"] = compact_interface(num(sample["sflow.flow_sample.input_interface"]))
         flow["output_port"] = compact_interface(num(sample["sflow.flow_sample.output_interface"]))

@@ -192,11 +192,11 @@ test_gopacket(void)
 	want.vlan_in = 514;
 	want.vlan_out = 514;
 	check_flow("gopacket 1 sample 6", flows, 4, &want);
-	/* frame 2, sample 2: rate 1, input 0x3fffffff, output 3, frame length 390,
+	/* frame 2, sample 2: rate 1, input 0x3fffffff ("no interface": stored as 0), output 3, frame length 390,
 	 * 192.168.91.17:22 -> 192.168.91.1:54237 flags 0x018, DS field 0x10; extended gateway:
 	 * next hop 13.12.11.10, AS source 123, last AS Destination of the last segment 999
 	 * (the communities tshark lists after it are not AS numbers); no router record */
-	want = flow_of(1500000001, "192.168.91.17", "192.168.91.1", 6, 22, 54237, 0x18, 0x10, 390, 0x3fffffff, 3, 1);
+	want = flow_of(1500000001, "192.168.91.17", "192.168.91.1", 6, 22, 54237, 0x18, 0x10, 390, 0, 3, 1);
 	want.next_hop = test_parse_addr("13.12.11.10");
 	want.src_as = 123;
 	want.dst_as = 999;
@@ -272,13 +272,12 @@ test_pmacct_sfprobe(void)
 	CHECK_INT_EQ("pmacct: bytes = sum of frame lengths", bytes, 26962);
 	CHECK("pmacct: flow time = capture time", times_right);
 	/* frame 1 sample 4: switch VLANs 0, frame length 632, IPv6 2001:db8::106:2879 ->
-	 * 2001:db8:ff::13:80, TCP flags 0x002, interfaces 0x3fffffff */
-	kf_flow		want = flow_of(1795311869, "2001:db8::106", "2001:db8:ff::13", 6, 2879, 80, 0x02, 0, 632,
-							   0x3fffffff, 0x3fffffff, 1);
+	 * 2001:db8:ff::13:80, TCP flags 0x002, interfaces 0x3fffffff ("no interface": stored as 0) */
+	kf_flow		want = flow_of(1795311869, "2001:db8::106", "2001:db8:ff::13", 6, 2879, 80, 0x02, 0, 632, 0, 0, 1);
 
 	check_flow("pmacct 1 sample 4 (IPv6)", flows, 3, &want);
 	/* frame 2 sample 2: 10.0.0.89 -> 198.51.100.90 ICMP Echo request (type 8, code 0), 903 bytes */
-	want = flow_of(1795311869, "10.0.0.89", "198.51.100.90", 1, 0, 8 * 256, 0, 0, 903, 0x3fffffff, 0x3fffffff, 1);
+	want = flow_of(1795311869, "10.0.0.89", "198.51.100.90", 1, 0, 8 * 256, 0, 0, 903, 0, 0, 1);
 	check_flow("pmacct 2 sample 2 (ICMP)", flows, 7, &want);
 	free(flows);
 }
