@@ -70,6 +70,12 @@ $(BUILD)/kfdump: $(BUILD)/tools/kfdump.o $(BUILD)/collector/addr_text.o $(KF_LIB
 $(BUILD)/flowgen: $(FLOWGEN_OBJS)
 	$(KF_CC) $(KF_CFLAGS) -o $@ $^ -lm
 
+# bench/ingest_vs_nfcapd.sh's sender: replays a capture's flow exports over UDP (reads it with
+# kflowd's own pcap reader).  Built on demand, not by `make`.
+$(BUILD)/udp_replay: $(BUILD)/bench/udp_replay.o $(BUILD)/collector/pcap_reader.o $(BUILD)/collector/addr_text.o \
+		$(BUILD)/store/error.o
+	$(KF_CC) $(KF_CFLAGS) -o $@ $^ -lpcap
+
 install: install-kflowd
 
 install-kflowd: $(BUILD)/kflowd $(BUILD)/flowgen

@@ -435,12 +435,22 @@ run_listener(collector *c, listeners *ls, live_meter *lm, const options *o)
 		kf_log("metering packets on %s as exporter %s", lm->interface,
 			   kf_addr_format(o->meter.exporter, exporter_text, sizeof(exporter_text)));
 	int			rc = 0;
+	kf_udp_receiver *receiver = NULL;
 
+	/* The sockets are read on a thread of their own, so a flush (compression, fsync) on this thread
+	 * never leaves them undrained; its queue is at least as large as the receive buffer asked for. */
+	if (ls->count > 0 && !(receiver = kf_udp_receiver_start(ls->sockets, ls->count,
+															o->listening.receive_buffer_bytes, &err)))
+	{
+		kf_log("%s", err.msg);
+		stop_requested = 1;
+		rc = -1;
+	}
 	while (!stop_requested)
 	{
 		int			udp_timeout = lm->capture ? SHARED_POLL_TIMEOUT_MS : POLL_TIMEOUT_MS;
 
-		if ((ls->count > 0 && kf_udp_listeners_poll(ls->sockets, ls->count, udp_timeout, on_datagram, c, &err) < 0) ||
+		if ((receiver && kf_udp_receiver_poll(receiver, udp_timeout, on_datagram, c, &err) < 0) ||
 			(lm->capture && live_meter_poll(lm, c->meter, ls->count > 0 ? 0 : POLL_TIMEOUT_MS, &err) < 0))
 		{
 			kf_log("%s", err.msg);
@@ -452,8 +462,17 @@ run_listener(collector *c, listeners *ls, live_meter *lm, const options *o)
 		kf_template_saver_tick(&saver, templates, monotonic_seconds(), false);
 		kf_collector_status_tick(&status, monotonic_seconds());
 	}
-	kf_log("summary, sockets: %llu datagrams dropped by the kernel (receive buffer full)",
-		   (unsigned long long) kf_collector_status_kernel_drops(&status));
+	if (receiver)
+	{
+		/* what was received before the signal is stored, like what a flush had buffered */
+		kf_udp_receiver_stop(receiver);
+		while (rc == 0 && kf_udp_receiver_poll(receiver, 0, on_datagram, c, &err) > 0)
+			;
+	}
+	kf_log("summary, sockets: %llu datagrams dropped by the kernel (receive buffer full), %llu by kflowd (receive queue full)",
+		   (unsigned long long) kf_collector_status_kernel_drops(&status),
+		   (unsigned long long) (receiver ? kf_udp_receiver_queue_drops(receiver) : 0));
+	kf_udp_receiver_free(receiver);
 	kf_collector_status_close(&status);
 	listeners_close(ls);
 	if (lm->capture)

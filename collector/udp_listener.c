@@ -1,5 +1,11 @@
 /*
- * udp_listener.c -- UDP socket setup and batched receive (see udp_listener.h).
+ * udp_listener.c -- UDP socket setup, batched receive and the receive thread (see udp_listener.h).
+ *
+ * The receive thread's queue is a byte ring with one producer (the thread) and one consumer (the
+ * decoding thread).  Each datagram is a header (source, length) followed by its bytes, 8-byte
+ * aligned; a datagram that does not fit before the end of the ring starts again at offset 0.  The
+ * positions only grow (offset = position % capacity); both sides work outside the lock and only
+ * publish their position under it, once per batch, so locking costs nothing per datagram.
  */
 #include "collector/udp_listener.h"
 
@@ -7,11 +13,15 @@
 #include <errno.h>
 #include <netinet/in.h>
 #include <poll.h>
+#include <pthread.h>
+#include <signal.h>
+#include <stdatomic.h>
 #include <stdlib.h>
 #include <string.h>
 #include <stdio.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "collector/addr_text.h"
@@ -230,4 +240,294 @@ kf_udp_listeners_poll(kf_udp_listener *const *ls, size_t n, int timeout_ms, kf_d
 		total += got;
 	}
 	return total;
+}
+
+/* The receive thread waits this long on the sockets before it checks whether it must stop. */
+#define RECEIVER_POLL_MS 100
+/*
+ * After reading something, the receive thread naps this long before it looks again, so datagrams
+ * are read in batches instead of one wakeup (and, on a shared core, one preemption of the decoding
+ * thread) per datagram.  The kernel buffer covers far more: 8 MB hold ~70 ms of 1M flows/s.
+ */
+#define RECEIVER_NAP_NS 1000000
+/* The consumer hands over at most this many datagrams per kf_udp_receiver_poll call. */
+#define MAX_DATAGRAMS_PER_CONSUMER_POLL (BATCH * MAX_BATCHES_PER_POLL)
+/* A header whose length is this means "the next datagram starts at offset 0". */
+#define WRAP_MARK UINT32_MAX
+
+typedef struct queued_header
+{
+	kf_addr		source;
+	uint32_t	len;
+	uint32_t	unused;			/* keeps the header a multiple of 8 bytes */
+} queued_header;
+
+struct kf_udp_receiver
+{
+	kf_udp_listener *listeners[KF_UDP_MAX_LISTENERS];
+	size_t		nlisteners;
+	uint8_t    *ring;
+	size_t		capacity;		/* a multiple of 8 */
+	pthread_t	thread;
+	atomic_bool stop;
+	bool		joined;			/* kf_udp_receiver_stop was called (owner thread only) */
+
+	pthread_mutex_t lock;
+	pthread_cond_t not_empty;
+	uint64_t	head;			/* published end of the queued datagrams (lock) */
+	uint64_t	tail;			/* published start: what the consumer has not finished (lock) */
+	bool		consumer_waiting;	/* (lock) */
+	bool		failed;			/* the thread stopped on a socket error (lock) */
+	kf_error	error;			/* (lock) */
+	uint64_t	queue_drops;	/* (lock) */
+
+	/* the producer's own view, outside the lock */
+	uint64_t	write_pos;
+	uint64_t	known_tail;
+	uint64_t	unpublished_drops;
+	unsigned	unpublished;
+};
+
+static size_t
+align8(size_t n)
+{
+	return (n + 7) & ~(size_t) 7;
+}
+
+/* Makes what the producer wrote visible to the consumer and learns how far the consumer got. */
+static void
+publish(kf_udp_receiver *r)
+{
+	pthread_mutex_lock(&r->lock);
+	r->head = r->write_pos;
+	r->queue_drops += r->unpublished_drops;
+	if (r->consumer_waiting && r->head != r->tail)
+		pthread_cond_signal(&r->not_empty);
+	r->known_tail = r->tail;
+	pthread_mutex_unlock(&r->lock);
+	r->unpublished = 0;
+	r->unpublished_drops = 0;
+}
+
+/* Bytes of ring the datagram at pos takes, including the unusable end of the ring it may skip. */
+static size_t
+space_needed(const kf_udp_receiver *r, uint64_t pos, size_t record)
+{
+	size_t		to_end = r->capacity - (size_t) (pos % r->capacity);
+
+	return record <= to_end ? record : to_end + record;
+}
+
+/* kf_datagram_fn of the receive thread: copies one datagram into the queue, or counts a drop. */
+static void
+enqueue(void *ctx, kf_addr source, const uint8_t *data, size_t len)
+{
+	kf_udp_receiver *r = ctx;
+	size_t		record = sizeof(queued_header) + align8(len);
+	size_t		needed = space_needed(r, r->write_pos, record);
+
+	if (r->write_pos + needed - r->known_tail > r->capacity)
+		publish(r);				/* the consumer may have made room since we last looked */
+	if (r->write_pos + needed - r->known_tail > r->capacity)
+	{
+		r->unpublished_drops++;
+		return;
+	}
+	size_t		off = (size_t) (r->write_pos % r->capacity);
+
+	if (needed != record)
+	{
+		/* too little room before the end: mark the skip if a header fits there, start over at 0 */
+		if (r->capacity - off >= sizeof(queued_header))
+			((queued_header *) (r->ring + off))->len = WRAP_MARK;
+		r->write_pos += r->capacity - off;
+		off = 0;
+	}
+	queued_header *h = (queued_header *) (r->ring + off);
+
+	h->source = source;
+	h->len = (uint32_t) len;
+	memcpy(r->ring + off + sizeof(queued_header), data, len);
+	r->write_pos += record;
+	if (++r->unpublished >= BATCH)
+		publish(r);
+}
+
+static void *
+receive_thread(void *arg)
+{
+	kf_udp_receiver *r = arg;
+	kf_error	err;
+
+	while (!atomic_load(&r->stop))
+	{
+		int			got = kf_udp_listeners_poll(r->listeners, r->nlisteners, RECEIVER_POLL_MS, enqueue, r, &err);
+
+		publish(r);
+		if (got > 0)
+			nanosleep(&(struct timespec) {0, RECEIVER_NAP_NS}, NULL);
+		if (got < 0)
+		{
+			pthread_mutex_lock(&r->lock);
+			r->failed = true;
+			r->error = err;
+			pthread_cond_signal(&r->not_empty);
+			pthread_mutex_unlock(&r->lock);
+			break;
+		}
+	}
+	return NULL;
+}
+
+kf_udp_receiver *
+kf_udp_receiver_start(kf_udp_listener *const *ls, size_t n, size_t queue_bytes, kf_error *err)
+{
+	if (n == 0 || n > KF_UDP_MAX_LISTENERS)
+	{
+		kf_error_set(err, "cannot receive on %zu sockets (1 to %d)", n, KF_UDP_MAX_LISTENERS);
+		return NULL;
+	}
+	kf_udp_receiver *r = calloc(1, sizeof(*r));
+
+	queue_bytes = align8(queue_bytes > KF_UDP_MIN_QUEUE_BYTES ? queue_bytes : KF_UDP_MIN_QUEUE_BYTES);
+	if (!r || !(r->ring = malloc(queue_bytes)))
+	{
+		free(r);
+		kf_error_set(err, "out of memory for a receive queue of %zu bytes", queue_bytes);
+		return NULL;
+	}
+	memcpy(r->listeners, ls, n * sizeof(*ls));
+	r->nlisteners = n;
+	r->capacity = queue_bytes;
+	atomic_init(&r->stop, false);
+	pthread_mutex_init(&r->lock, NULL);
+	pthread_condattr_t attr;
+
+	/* timed waits against the monotonic clock, immune to wall-clock steps */
+	pthread_condattr_init(&attr);
+	pthread_condattr_setclock(&attr, CLOCK_MONOTONIC);
+	pthread_cond_init(&r->not_empty, &attr);
+	pthread_condattr_destroy(&attr);
+
+	/* SIGTERM / SIGINT stay with the main thread, whose handler and loop stop kflowd */
+	sigset_t	block,
+				previous;
+
+	sigemptyset(&block);
+	sigaddset(&block, SIGTERM);
+	sigaddset(&block, SIGINT);
+	pthread_sigmask(SIG_BLOCK, &block, &previous);
+	int			rc = pthread_create(&r->thread, NULL, receive_thread, r);
+
+	pthread_sigmask(SIG_SETMASK, &previous, NULL);
+	if (rc != 0)
+	{
+		kf_error_set(err, "cannot start the receive thread: %s", strerror(rc));
+		pthread_cond_destroy(&r->not_empty);
+		pthread_mutex_destroy(&r->lock);
+		free(r->ring);
+		free(r);
+		return NULL;
+	}
+	return r;
+}
+
+/* Waits until something is queued, the thread failed, or timeout_ms passed; returns the head. */
+static uint64_t
+wait_for_datagrams(kf_udp_receiver *r, int timeout_ms, bool *failed, kf_error *err)
+{
+	struct timespec deadline;
+
+	clock_gettime(CLOCK_MONOTONIC, &deadline);
+	deadline.tv_sec += timeout_ms / 1000;
+	deadline.tv_nsec += (long) (timeout_ms % 1000) * 1000000;
+	if (deadline.tv_nsec >= 1000000000)
+	{
+		deadline.tv_sec++;
+		deadline.tv_nsec -= 1000000000;
+	}
+	pthread_mutex_lock(&r->lock);
+	r->consumer_waiting = true;
+	while (r->head == r->tail && !r->failed &&
+		   pthread_cond_timedwait(&r->not_empty, &r->lock, &deadline) == 0)
+		;
+	r->consumer_waiting = false;
+	uint64_t	head = r->head;
+
+	*failed = r->failed && head == r->tail;
+	if (*failed)
+		*err = r->error;
+	pthread_mutex_unlock(&r->lock);
+	return head;
+}
+
+/* Hands the space of the datagrams handled back to the producer. */
+static void
+release(kf_udp_receiver *r, uint64_t tail)
+{
+	pthread_mutex_lock(&r->lock);
+	r->tail = tail;
+	pthread_mutex_unlock(&r->lock);
+}
+
+int
+kf_udp_receiver_poll(kf_udp_receiver *r, int timeout_ms, kf_datagram_fn fn, void *ctx, kf_error *err)
+{
+	bool		failed;
+	uint64_t	head = wait_for_datagrams(r, timeout_ms, &failed, err);
+
+	if (failed)
+		return -1;
+	uint64_t	pos = r->tail;	/* only this thread writes the tail */
+	int			handled = 0;
+
+	while (pos != head && handled < MAX_DATAGRAMS_PER_CONSUMER_POLL)
+	{
+		size_t		off = (size_t) (pos % r->capacity);
+		const queued_header *h = (const queued_header *) (r->ring + off);
+
+		if (r->capacity - off < sizeof(queued_header) || h->len == WRAP_MARK)
+		{
+			pos += r->capacity - off;
+			continue;
+		}
+		fn(ctx, h->source, r->ring + off + sizeof(queued_header), h->len);
+		pos += sizeof(queued_header) + align8(h->len);
+		if (++handled % BATCH == 0)
+			release(r, pos);
+	}
+	release(r, pos);
+	return handled;
+}
+
+uint64_t
+kf_udp_receiver_queue_drops(kf_udp_receiver *r)
+{
+	pthread_mutex_lock(&r->lock);
+	uint64_t	drops = r->queue_drops;
+
+	pthread_mutex_unlock(&r->lock);
+	return drops;
+}
+
+void
+kf_udp_receiver_stop(kf_udp_receiver *r)
+{
+	if (r->joined)
+		return;
+	atomic_store(&r->stop, true);
+	pthread_join(r->thread, NULL);
+	r->joined = true;
+}
+
+void
+kf_udp_receiver_free(kf_udp_receiver *r)
+{
+	if (!r)
+		return;
+	kf_udp_receiver_stop(r);
+	pthread_cond_destroy(&r->not_empty);
+	pthread_mutex_destroy(&r->lock);
+	free(r->ring);
+	free(r);
 }

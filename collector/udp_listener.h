@@ -1,6 +1,8 @@
 /*
  * udp_listener.h -- the UDP sockets kflowd listens on: batched receives (recvmmsg), a large receive
  * buffer, and a poll timeout so the caller regains control (to flush) even when no packet comes.
+ * kf_udp_receiver runs those receives on a thread of their own that queues the datagrams in memory,
+ * so the sockets keep being drained while the decoding thread flushes parts (compression, fsync).
  */
 #ifndef KF_UDP_LISTENER_H
 #define KF_UDP_LISTENER_H
@@ -41,5 +43,38 @@ uint32_t	kf_udp_listener_receive_buffer(const kf_udp_listener *l);
 /* Datagrams the kernel dropped on this socket because its buffer was full (the "drops" column of
  * /proc/net/udp or udp6).  0, or -1 when the kernel does not tell. */
 int			kf_udp_listener_kernel_drops(const kf_udp_listener *l, uint64_t *drops);
+
+/*
+ * The receive thread.  It reads every socket of ls (which must outlive it and are not used by
+ * anyone else meanwhile, but for kf_udp_listener_port / _receive_buffer / _kernel_drops) and
+ * appends each datagram to an in-memory queue of queue_bytes; a datagram that finds the queue full
+ * is dropped and counted (kf_udp_receiver_queue_drops).  The queue only fills when decoding falls
+ * behind for longer than it covers, like the kernel buffer it extends.
+ */
+typedef struct kf_udp_receiver kf_udp_receiver;
+
+/* Room for this many bytes of datagrams unless the receive buffer asked for is larger: about a
+ * second of 1M flows/s of NetFlow v9, and 3x what a kernel buffer of the same size holds (the kernel
+ * charges ~2.3 KB per 1.4 KB datagram, the queue 24 bytes). */
+#define KF_UDP_MIN_QUEUE_BYTES (64u * 1024 * 1024)
+
+kf_udp_receiver *kf_udp_receiver_start(kf_udp_listener *const *ls, size_t n, size_t queue_bytes, kf_error *err);
+
+/*
+ * Waits up to timeout_ms for queued datagrams, then calls fn for each queued one (at most a bounded
+ * number per call, so the caller keeps flushing on time under full load).  Returns the number
+ * handled (0 on timeout), or -1 with the receive thread's message when a socket failed.
+ */
+int			kf_udp_receiver_poll(kf_udp_receiver *r, int timeout_ms, kf_datagram_fn fn, void *ctx, kf_error *err);
+
+/* Datagrams dropped because the queue was full. */
+uint64_t	kf_udp_receiver_queue_drops(kf_udp_receiver *r);
+
+/* Stops and joins the thread: nothing more is received, and what is queued can still be handed
+ * over with kf_udp_receiver_poll (timeout 0 until it returns 0). */
+void		kf_udp_receiver_stop(kf_udp_receiver *r);
+
+/* Stops the thread if needed and frees everything; datagrams still queued are lost (NULL is allowed). */
+void		kf_udp_receiver_free(kf_udp_receiver *r);
 
 #endif							/* KF_UDP_LISTENER_H */

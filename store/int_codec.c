@@ -13,38 +13,38 @@ zigzag(uint64_t delta)
 	return (delta << 1) ^ (0 - (delta >> 63));
 }
 
-/* Width needed by frame of reference: the span max - min, computed without signed overflow. */
-static unsigned
-for_width(const int64_t *values, size_t n, int64_t *min_out)
+/*
+ * Both candidate widths in one pass over the values (the writer encodes every column of every
+ * block, so passes count): frame of reference needs the span max - min (computed without signed
+ * overflow), delta the OR of the zigzagged differences.
+ */
+static void
+candidate_widths(const int64_t *values, size_t n, int64_t *min_out, unsigned *width_for, unsigned *width_delta)
 {
 	int64_t		min = values[0],
 				max = values[0];
+	uint64_t	delta_bits = 0;
 
 	for (size_t i = 1; i < n; i++)
 	{
 		min = values[i] < min ? values[i] : min;
 		max = values[i] > max ? values[i] : max;
+		delta_bits |= zigzag((uint64_t) values[i] - (uint64_t) values[i - 1]);
 	}
 	*min_out = min;
-	return kf_bitpack_width((uint64_t) max - (uint64_t) min);
-}
-
-static unsigned
-delta_width(const int64_t *values, size_t n)
-{
-	uint64_t	all_bits = 0;
-
-	for (size_t i = 1; i < n; i++)
-		all_bits |= zigzag((uint64_t) values[i] - (uint64_t) values[i - 1]);
-	return kf_bitpack_width(all_bits);
+	*width_for = kf_bitpack_width((uint64_t) max - (uint64_t) min);
+	*width_delta = kf_bitpack_width(delta_bits);
 }
 
 size_t
 kf_int_encode(const int64_t *values, size_t n, uint64_t *scratch, uint8_t *out)
 {
 	int64_t		min;
-	unsigned	width_for = for_width(values, n, &min);
-	unsigned	width_delta = delta_width(values, n);
+	unsigned	width_for,
+				width_delta;
+
+	candidate_widths(values, n, &min, &width_for, &width_delta);
+
 	uint8_t		encoding = width_delta < width_for ? KF_INT_DELTA : KF_INT_FOR;
 	unsigned	width = encoding == KF_INT_DELTA ? width_delta : width_for;
 	uint64_t	base = encoding == KF_INT_DELTA ? (uint64_t) values[0] : (uint64_t) min;
@@ -54,6 +54,8 @@ kf_int_encode(const int64_t *values, size_t n, uint64_t *scratch, uint8_t *out)
 	out[1] = (uint8_t) width;
 	kf_put_u64(out + 8, base);
 
+	if (width == 0)
+		return KF_INT_STREAM_HEADER;	/* a constant stream: nothing to pack */
 	if (encoding == KF_INT_DELTA)
 	{
 		scratch[0] = 0;

@@ -41,6 +41,14 @@ struct kf_writer
 	uint32_t	empty_string_id;	/* id of "" in strings, UINT32_MAX until interned: most rows
 									 * have no tags or descriptions, and this skips their hashing */
 	kf_part_build_scratch scratch;
+	/* The id each DICT column interned last: consecutive flows mostly carry the same tags and
+	 * interface descriptions, and comparing with it is cheaper than hashing.  Valid while
+	 * last_tag_valid; strings are forgotten at each flush. */
+	uint32_t	last_tag_id[KF_NUM_COLUMNS];
+	bool		last_tag_valid[KF_NUM_COLUMNS];
+	/* Counting-sort buckets reused across flushes (see sorted_rows). */
+	uint32_t   *sort_counts;
+	size_t		sort_counts_cap;
 };
 
 /* A part built under its dot-name, waiting to be renamed. */
@@ -159,11 +167,21 @@ intern_string(kf_writer *w, kf_column_id col, const char *text, kf_error *err)
 	if (len > KF_DICT_STRING_MAX)
 		return kf_error_set(err, "device %u: %s of %zu bytes exceeds the limit of %d", w->device_id,
 							kf_column_describe(col)->name, len, KF_DICT_STRING_MAX);
+	uint32_t	last = w->last_tag_id[col];
+
+	if (w->last_tag_valid[col] && w->strings.lengths[last] == len &&
+		memcmp(w->strings.strings[last], text ? text : "", len) == 0)
+	{
+		w->dict_ids[col][w->rows] = last;
+		return 0;
+	}
 	if (kf_intern(&w->strings, text ? text : "", (uint32_t) len, &w->dict_ids[col][w->rows]) != 0)
 		return kf_error_set(err, "device %u: out of memory buffering %s", w->device_id,
 							kf_column_describe(col)->name);
 	if (len == 0)
 		w->empty_string_id = w->dict_ids[col][w->rows];
+	w->last_tag_id[col] = w->dict_ids[col][w->rows];
+	w->last_tag_valid[col] = true;
 	return 0;
 }
 
@@ -403,6 +421,47 @@ count_dirs(const kf_writer *w, const uint32_t *order, size_t n)
 	return dirs;
 }
 
+/*
+ * Live flows span a few seconds to an hour of timestamps, far fewer distinct values than rows, so a
+ * stable counting sort (one bucket per second) replaces qsort's n log n comparisons through a
+ * callback; wider spans (a capture of days) use qsort.
+ */
+#define MAX_COUNTING_SORT_SPAN (2u * KF_HOUR_SECONDS)
+
+/* Fills order with the rows by timestamp, ties in arrival order; -1 when out of memory. */
+static int
+counting_sort(kf_writer *w, int64_t min, size_t span, uint32_t *order)
+{
+	const int64_t *ts = w->ints[KF_COL_CTIMESTAMP];
+
+	if (span > w->sort_counts_cap)
+	{
+		uint32_t   *grown = realloc(w->sort_counts, span * sizeof(*grown));
+
+		if (grown == NULL)
+			return -1;
+		w->sort_counts = grown;
+		w->sort_counts_cap = span;
+	}
+	uint32_t   *counts = w->sort_counts;
+
+	memset(counts, 0, span * sizeof(*counts));
+	for (size_t i = 0; i < w->rows; i++)
+		counts[ts[i] - min]++;
+	uint32_t	start = 0;
+
+	for (size_t b = 0; b < span; b++)
+	{
+		uint32_t	c = counts[b];
+
+		counts[b] = start;
+		start += c;
+	}
+	for (size_t i = 0; i < w->rows; i++)
+		order[counts[ts[i] - min]++] = (uint32_t) i;
+	return 0;
+}
+
 /* The buffered rows' numbers sorted by ctimestamp (ties in arrival order), or NULL (error set). */
 static uint32_t *
 sorted_rows(kf_writer *w, kf_error *err)
@@ -420,9 +479,24 @@ sorted_rows(kf_writer *w, kf_error *err)
 		kf_error_set(err, "device %u: out of memory sorting %zu rows", w->device_id, w->rows);
 		return NULL;
 	}
+	const int64_t *ts = w->ints[KF_COL_CTIMESTAMP];
+	int64_t		min = ts[0],
+				max = ts[0];
+	bool		sorted = true;
+
+	for (size_t i = 1; i < w->rows; i++)
+	{
+		sorted &= ts[i] >= ts[i - 1];
+		min = ts[i] < min ? ts[i] : min;
+		max = ts[i] > max ? ts[i] : max;
+	}
+	if (!sorted && (uint64_t) max - (uint64_t) min < MAX_COUNTING_SORT_SPAN &&
+		counting_sort(w, min, (size_t) (max - min) + 1, order) == 0)
+		return order;
 	for (size_t i = 0; i < w->rows; i++)
 		order[i] = (uint32_t) i;
-	kf_part_sort_rows(order, w->rows, w->ints[KF_COL_CTIMESTAMP], NULL);
+	if (!sorted)
+		kf_part_sort_rows(order, w->rows, ts, NULL);
 	return order;
 }
 
@@ -433,6 +507,7 @@ reset_buffer(kf_writer *w)
 	w->rows = 0;
 	kf_intern_reset(&w->strings);
 	w->empty_string_id = UINT32_MAX;
+	memset(w->last_tag_valid, 0, sizeof(w->last_tag_valid));
 }
 
 int
@@ -559,6 +634,7 @@ kf_writer_close(kf_writer *w)
 	}
 	kf_intern_free(&w->strings);
 	kf_part_build_scratch_free(&w->scratch);
+	free(w->sort_counts);
 	free(w->data_dir);
 	free(w);
 }
