@@ -74,6 +74,7 @@ render_metrics(void *ctx, size_t *len)
 		.sink = kf_flow_sink_stats(st->sink),
 		.templates_cached = kf_template_cache_count(kf_flow_decoder_templates(st->decoder)),
 		.options = kf_template_cache_options_stats(kf_flow_decoder_templates(st->decoder)),
+		.queue_drops = st->receiver ? kf_udp_receiver_queue_drops(st->receiver) : 0,
 		.nlisteners = st->nlisteners,
 		.listeners = drops,
 		.start_time = st->start_time,
@@ -91,11 +92,14 @@ log_stats_line(kf_collector_status *st, double now)
 	uint64_t	kernel = kf_collector_status_kernel_drops(st);
 	double		dt = now - st->last_stats;
 
-	kf_log("stats: %.0f packets/s, %.0f flows/s, %.0f stored/s; last %.0f s: %llu kernel drops, %llu decode errors, "
-		   "%llu no-template drops, %llu store drops, %llu flush errors",
+	uint64_t	queue = st->receiver ? kf_udp_receiver_queue_drops(st->receiver) : 0;
+
+	kf_log("stats: %.0f packets/s, %.0f flows/s, %.0f stored/s; last %.0f s: %llu kernel drops, %llu receive queue drops, "
+		   "%llu decode errors, %llu no-template drops, %llu store drops, %llu flush errors",
 		   (double) (t.packets - st->last_totals.packets) / dt, (double) (t.counts.flows - st->last_totals.counts.flows) / dt,
 		   (double) (s.flows_stored - st->last_sink.flows_stored) / dt, dt,
 		   (unsigned long long) (kernel - st->last_kernel_drops),
+		   (unsigned long long) (queue - st->last_queue_drops),
 		   (unsigned long long) (t.counts.decode_errors - st->last_totals.counts.decode_errors),
 		   (unsigned long long) (t.counts.no_template_drops - st->last_totals.counts.no_template_drops),
 		   (unsigned long long) (s.flows_dropped - st->last_sink.flows_dropped),
@@ -103,7 +107,14 @@ log_stats_line(kf_collector_status *st, double now)
 	st->last_totals = t;
 	st->last_sink = s;
 	st->last_kernel_drops = kernel;
+	st->last_queue_drops = queue;
 	st->last_stats = now;
+}
+
+void
+kf_collector_status_set_receiver(kf_collector_status *st, kf_udp_receiver *receiver)
+{
+	st->receiver = receiver;
 }
 
 void

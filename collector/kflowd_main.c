@@ -446,6 +446,7 @@ run_listener(collector *c, listeners *ls, live_meter *lm, const options *o)
 		stop_requested = 1;
 		rc = -1;
 	}
+	kf_collector_status_set_receiver(&status, receiver);
 	while (!stop_requested)
 	{
 		int			udp_timeout = lm->capture ? SHARED_POLL_TIMEOUT_MS : POLL_TIMEOUT_MS;

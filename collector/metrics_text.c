@@ -134,6 +134,9 @@ kf_metrics_render(const kf_metrics_source *src, size_t *len)
 		if (src->listeners[i].known)
 			append(&b, "kflowd_socket_kernel_drops_total{listener=\"%s\"} %llu\n", src->listeners[i].name,
 				   (unsigned long long) src->listeners[i].drops);
+	render_counter(&b, "kflowd_receive_queue_drops_total",
+				   "Datagrams dropped by kflowd's receive thread: its queue was full (decoding fell behind).",
+				   src->queue_drops);
 	append(&b, "# HELP kflowd_templates_cached NetFlow v9 / IPFIX templates held.\n# TYPE kflowd_templates_cached gauge\n"
 		   "kflowd_templates_cached %zu\n", src->templates_cached);
 	append(&b, "# HELP kflowd_samplers_cached Samplers whose rate exporters announced in options data.\n"

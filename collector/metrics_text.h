@@ -31,6 +31,7 @@ typedef struct kf_metrics_source
 	const kf_sink_stats *sink;
 	size_t		templates_cached;
 	const kf_options_stats *options;	/* samplers, interface names, limits (template_cache.h) */
+	uint64_t	queue_drops;	/* datagrams the receive thread dropped: its queue was full */
 	size_t		nlisteners;
 	const kf_listener_drops *listeners;
 	double		start_time;		/* epoch seconds */

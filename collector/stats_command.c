@@ -64,6 +64,7 @@ typedef struct stats_summary
 				samplers,
 				interface_names,
 				unknown_sampler_flows,
+				queue_drops,
 				start_time;
 	bool		any;			/* at least one kflowd_ metric was seen */
 } stats_summary;
@@ -244,6 +245,7 @@ add_sample(stats_summary *s, const char *name, const char *label, double value)
 		{"kflowd_samplers_cached", &s->samplers},
 		{"kflowd_interface_names_cached", &s->interface_names},
 		{"kflowd_unknown_sampler_flows_total", &s->unknown_sampler_flows},
+		{"kflowd_receive_queue_drops_total", &s->queue_drops},
 		{"kflowd_start_time_seconds", &s->start_time},
 	};
 
@@ -328,7 +330,7 @@ kf_stats_print(const char *metrics, double now, FILE *out, kf_error *err)
 
 	memset(&s, 0, sizeof(s));
 	s.flows_stored = s.flows_dropped = s.flushes = s.flush_errors = s.templates = s.samplers =
-		s.interface_names = s.unknown_sampler_flows = s.start_time = NAN;
+		s.interface_names = s.unknown_sampler_flows = s.queue_drops = s.start_time = NAN;
 	for (const char *line = metrics; rc == 0 && *line != '\0';)
 	{
 		size_t		len = strcspn(line, "\n");
@@ -384,6 +386,8 @@ kf_stats_print(const char *metrics, double now, FILE *out, kf_error *err)
 	print_count(out, "flows with an unannounced sampler\n", s.unknown_sampler_flows);
 	for (size_t i = 0; i < s.nlisteners; i++)
 		fprintf(out, "kernel drops on %s: %.0f\n", s.listeners[i].name, s.listeners[i].drops);
+	fputs("receive queue: ", out);
+	print_count(out, "datagrams dropped (decoding fell behind)\n", s.queue_drops);
 	free(s.exporters);
 	return 0;
 }

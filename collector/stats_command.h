@@ -2,8 +2,8 @@
  * stats_command.h -- `kflowd --stats ADDRESS:PORT`: asks a running kflowd's metrics endpoint
  * (--metrics) for its counters and prints them as a summary an operator reads at a glance: one
  * line per exporter (packets, flows, rejected packets, decode errors, data without a template,
- * clock-skewed packets), the totals, what the store took and dropped, and the kernel's drops per
- * socket.  The Prometheus text is the only interface between the two processes, so the summary
+ * clock-skewed packets), the totals, what the store took and dropped, the kernel's drops per
+ * socket and the receive thread's queue drops.  The Prometheus text is the only interface between the two processes, so the summary
  * shows exactly what a scraper sees.
  */
 #ifndef KF_STATS_COMMAND_H

@@ -49,7 +49,7 @@ test_summary_of_rendered_metrics(void)
 	kf_sink_stats sink = {.flows_stored = 3, .flows_dropped = 1, .flushes = 2, .flush_errors = 0};
 	kf_listener_drops drops[1] = {{"0.0.0.0:2055", 1, 7}};
 	kf_metrics_source src = {
-		.decoder = d, .sink = &sink,
+		.decoder = d, .sink = &sink, .queue_drops = 4,
 		.templates_cached = kf_template_cache_count(kf_flow_decoder_templates(d)),
 		.options = kf_template_cache_options_stats(kf_flow_decoder_templates(d)),
 		.nlisteners = 1, .listeners = drops, .start_time = 1700000000,
@@ -65,7 +65,8 @@ test_summary_of_rendered_metrics(void)
 		"2001:db8::9                                       0          0          1             0           0            0\n"
 		"all exporters                                     2          3          1             0           0            1\n"
 		"store: 3 flows stored, 1 dropped, 2 flushes, 0 flush errors; 0 flows with an unannounced sampler\n"
-		"kernel drops on 0.0.0.0:2055: 7\n";
+		"kernel drops on 0.0.0.0:2055: 7\n"
+		"receive queue: 4 datagrams dropped (decoding fell behind)\n";
 
 	CHECK_INT_EQ("summary: printed", rc, 0);
 	CHECK_STR_EQ("summary: exact text", got, want);
