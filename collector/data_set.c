@@ -62,6 +62,7 @@ typedef struct options_record
 	size_t		name_len;
 	const uint8_t *description; /* interfaceDescription (83) */
 	size_t		description_len;
+	uint64_t	system_init_ms; /* systemInitTimeMilliseconds (160), 0 = not in the record */
 } options_record;
 
 /* True when an exporter's text field holds something besides NULs and spaces. */
@@ -126,6 +127,9 @@ read_options_field(options_record *o, uint8_t version, bool is_scope, uint16_t i
 			o->has_sampler_id = true;
 			o->sampler_id = v;
 			break;
+		case KF_IE_SYSTEM_INIT_TIME_MS:
+			o->system_init_ms = v;
+			break;
 		default:
 			kf_sampling_fields_set(&o->sampling, ie, v);
 			break;
@@ -159,6 +163,9 @@ read_options_record(const kf_set_context *ctx, const kf_template *t, const uint8
 
 	kf_addr		exporter = ctx->out->exporter;
 	uint64_t	rate = kf_sampling_fields_rate(&o.sampling);
+
+	if (o.system_init_ms > 0 && o.system_init_ms <= (uint64_t) ctx->time_base->export_ms)
+		ctx->time_base->system_init_ms = (int64_t) o.system_init_ms;
 
 	if (rate > 0 && o.has_sampler_id)
 		kf_template_cache_set_sampler(ctx->templates, exporter, ctx->version, ctx->domain, o.sampler_id, rate);
@@ -341,7 +348,7 @@ decode_flow_record(const kf_set_context *ctx, const kf_template *t, const uint8_
 
 	if (rec_len == 0)
 		return 0;
-	kf_flow_fields_finish(&r, options_rate(ctx, memo, &r));
+	kf_flow_fields_finish(&r, options_rate(ctx, memo, &r), ctx->time_base);
 	r.flow.input_interface_description = interface_description(ctx, memo, r.flow.input_port);
 	r.flow.output_interface_description = interface_description(ctx, memo, r.flow.output_port);
 	ctx->out->counts->flows++;

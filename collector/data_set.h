@@ -9,6 +9,7 @@
 #define KF_DATA_SET_H
 
 #include "collector/flow_decode.h"
+#include "collector/flow_fields.h"
 #include "collector/template_cache.h"
 
 /* What a data set needs to know about the packet it came in. */
@@ -19,6 +20,9 @@ typedef struct kf_set_context
 	uint8_t		version;		/* 9 or 10 */
 	uint32_t	domain;
 	int64_t		export_time;
+	/* The packet's time base for flow start/end; options records of the packet that announce the
+	 * exporter's systemInitTimeMilliseconds set its system_init_ms for the records after them. */
+	kf_time_base *time_base;
 } kf_set_context;
 
 /* Decodes the body (after the 4-byte set header) of data set set_id. */

@@ -62,9 +62,11 @@ typedef struct fast_key
 	uint32_t	input_description;	/* ids in the builder's string table too; they follow the device
 									 * and interface, so in practice they split no group */
 	uint32_t	output_description;
+	uint32_t	mpls_label;		/* the top MPLS label is kept (it names a path, like next_hop) */
+	uint32_t	mpls_exp_labeled;	/* mpls_exp | mpls_labeled << 3; the flow times are not kept */
 } fast_key;
 
-_Static_assert(sizeof(fast_key) == 112, "fast_key must have no padding: it is hashed and compared as bytes");
+_Static_assert(sizeof(fast_key) == 120, "fast_key must have no padding: it is hashed and compared as bytes");
 
 typedef struct fast_counters
 {
@@ -106,7 +108,8 @@ typedef struct fast_builder
 static const kf_column_id int_columns[] = {
 	KF_COL_CTIMESTAMP, KF_COL_L4_SRC_PORT, KF_COL_L4_DST_PORT, KF_COL_PROTOCOL, KF_COL_TCP_FLAGS, KF_COL_TOS,
 	KF_COL_IN_BYTES, KF_COL_IN_PKTS, KF_COL_OUT_BYTES, KF_COL_OUT_PKTS, KF_COL_INPUT_PORT,
-	KF_COL_OUTPUT_PORT, KF_COL_SRC_AS, KF_COL_DST_AS, KF_COL_VLAN_IN, KF_COL_VLAN_OUT, KF_COL_SAMPLE_RATE
+	KF_COL_OUTPUT_PORT, KF_COL_SRC_AS, KF_COL_DST_AS, KF_COL_VLAN_IN, KF_COL_VLAN_OUT, KF_COL_SAMPLE_RATE,
+	KF_COL_MPLS_LABEL, KF_COL_MPLS_EXP, KF_COL_MPLS_LABELED
 };
 static const kf_column_id addr_columns[] = {KF_COL_SRC_ADDR, KF_COL_DST_ADDR, KF_COL_NEXT_HOP};
 static const kf_column_id dict_columns[] = {
@@ -348,6 +351,8 @@ add_block(fast_builder *b, kf_part_reader *r, uint32_t block, int64_t hour, kf_e
 		key.dst_tags = ids[1][codes[KF_COL_DST_FLOW_TAGS][i]];
 		key.input_description = ids[2][codes[KF_COL_INPUT_INTERFACE_DESCRIPTION][i]];
 		key.output_description = ids[3][codes[KF_COL_OUTPUT_INTERFACE_DESCRIPTION][i]];
+		key.mpls_label = (uint32_t) v[KF_COL_MPLS_LABEL][i];
+		key.mpls_exp_labeled = (uint32_t) (v[KF_COL_MPLS_EXP][i] & 7) | (v[KF_COL_MPLS_LABELED][i] != 0) << 3;
 
 		fast_counters c = {v[KF_COL_IN_BYTES][i], v[KF_COL_IN_PKTS][i], v[KF_COL_OUT_BYTES][i],
 		v[KF_COL_OUT_PKTS][i]};
@@ -520,6 +525,8 @@ add_groups(const fast_builder *b, kf_writer *w, int64_t hour, kf_error *err)
 				.dst_flow_tags = b->strings.count ? b->strings.strings[k->dst_tags] : "",
 				.input_interface_description = b->strings.count ? b->strings.strings[k->input_description] : "",
 				.output_interface_description = b->strings.count ? b->strings.strings[k->output_description] : "",
+				.mpls_label = k->mpls_label, .mpls_exp = k->mpls_exp_labeled & 7,
+				.mpls_labeled = (k->mpls_exp_labeled >> 3) != 0,
 			};
 
 			if (l == LEVEL_PROTOCOL)

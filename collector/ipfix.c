@@ -106,12 +106,16 @@ kf_ipfix_decode(kf_template_cache *tc, const uint8_t *buf, size_t len, const kf_
 		out->counts->decode_errors++;
 		return -1;
 	}
+	int64_t		export_time = (int64_t) kf_read_be(buf + 4, 4);
+	/* IPFIX headers carry no sysUptime: flowStart/EndSysUpTime need options data (data_set.c). */
+	kf_time_base time_base = {.export_ms = export_time * 1000};
 	kf_set_context ctx = {
 		.templates = tc,
 		.out = out,
 		.version = 10,
 		.domain = (uint32_t) kf_read_be(buf + 12, 4),
-		.export_time = (int64_t) kf_read_be(buf + 4, 4),
+		.export_time = export_time,
+		.time_base = &time_base,
 	};
 	size_t		off = KF_IPFIX_HEADER_LEN;
 

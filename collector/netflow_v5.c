@@ -10,9 +10,19 @@
 
 #include <string.h>
 
+#include "collector/flow_fields.h"
+
+/* Decodes one record; First and Last (sysUptime ms) are resolved against the header's time base. */
 static void
-decode_record(const uint8_t *r, int64_t ctimestamp, uint32_t sample_rate, kf_flow *f)
+decode_record(const uint8_t *r, int64_t ctimestamp, uint32_t sample_rate, const kf_time_base *base, kf_flow *f)
 {
+	kf_flow_times times = {
+		.has_start_uptime = true,
+		.start_uptime_ms = (uint32_t) kf_read_be(r + 24, 4),
+		.has_end_uptime = true,
+		.end_uptime_ms = (uint32_t) kf_read_be(r + 28, 4),
+	};
+
 	memset(f, 0, sizeof(*f));
 	f->ctimestamp = ctimestamp;
 	f->src_addr = kf_addr_from_v4((uint32_t) kf_read_be(r + 0, 4));
@@ -30,6 +40,7 @@ decode_record(const uint8_t *r, int64_t ctimestamp, uint32_t sample_rate, kf_flo
 	f->src_as = (uint32_t) kf_read_be(r + 40, 2);
 	f->dst_as = (uint32_t) kf_read_be(r + 42, 2);
 	f->sample_rate = sample_rate;
+	kf_flow_times_resolve(&times, base, f);
 }
 
 int
@@ -49,12 +60,17 @@ kf_netflow_v5_decode(const uint8_t *buf, size_t len, const kf_decode_out *out)
 	}
 	int64_t		ctimestamp = (int64_t) kf_read_be(buf + 8, 4);
 	uint32_t	sample_rate = (uint32_t) (kf_read_be(buf + 22, 2) & 0x3fff);
+	kf_time_base base = {
+		.export_ms = ctimestamp * 1000 + (int64_t) (kf_read_be(buf + 12, 4) % 1000000000) / 1000000,
+		.has_sys_uptime = true,
+		.sys_uptime_ms = (uint32_t) kf_read_be(buf + 4, 4),
+	};
 
 	for (size_t i = 0; i < count; i++)
 	{
 		kf_flow		f;
 
-		decode_record(buf + KF_NFV5_HEADER_LEN + i * KF_NFV5_RECORD_LEN, ctimestamp, sample_rate, &f);
+		decode_record(buf + KF_NFV5_HEADER_LEN + i * KF_NFV5_RECORD_LEN, ctimestamp, sample_rate, &base, &f);
 		out->counts->flows++;
 		out->emit(out->emit_ctx, out->exporter, &f);
 	}

@@ -103,12 +103,19 @@ kf_netflow_v9_decode(kf_template_cache *tc, const uint8_t *buf, size_t len, cons
 		out->counts->decode_errors++;
 		return -1;
 	}
+	int64_t		export_time = (int64_t) kf_read_be(buf + 8, 4);
+	kf_time_base time_base = {
+		.export_ms = export_time * 1000,
+		.has_sys_uptime = true,
+		.sys_uptime_ms = (uint32_t) kf_read_be(buf + 4, 4),
+	};
 	kf_set_context ctx = {
 		.templates = tc,
 		.out = out,
 		.version = 9,
 		.domain = (uint32_t) kf_read_be(buf + 16, 4),
-		.export_time = (int64_t) kf_read_be(buf + 8, 4),
+		.export_time = export_time,
+		.time_base = &time_base,
 	};
 	size_t		off = KF_NFV9_HEADER_LEN;
 

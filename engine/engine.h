@@ -70,6 +70,11 @@ typedef enum kf_ecol
 	KF_E_FAST_DATASET,			/* INT i_fast_dataset: 1 when the scan reads the Fast dataseries, else 0 */
 	KF_E_INPUT_INTERFACE_DESCRIPTION,	/* STR i_input_interface_description, never NULL ("" when unknown) */
 	KF_E_OUTPUT_INTERFACE_DESCRIPTION,	/* STR i_output_interface_description */
+	KF_E_FLOW_END_MS,			/* INT i_flow_end_ms: the flow's last packet, epoch ms, 0 = absent */
+	KF_E_FLOW_DURATION_MS,		/* INT i_flow_duration_ms: last minus first packet, ms (0 when absent) */
+	KF_E_MPLS_LABEL,			/* INT i_mpls_label: the top MPLS label, 0 when none (see i_mpls_labeled) */
+	KF_E_MPLS_EXP,				/* INT i_mpls_exp: its EXP bits, 0 when none */
+	KF_E_MPLS_LABELED,			/* INT i_mpls_labeled: 1 when the flow carried an MPLS label, else 0 */
 	KF_E_NUM_COLUMNS
 } kf_ecol;
 

@@ -28,7 +28,8 @@ column_type_is_compatible(kf_ecol ecol, Oid typid)
 		return kf_is_kentik_time_type(typid) || typid == INT8OID;
 	if (ecol == KF_E_START_TIME)
 		return typid == TIMESTAMPTZOID;
-	if (ecol == KF_E_FAST_DATASET)
+	/* 0 / 1 flags in the engine; boolean is how they are imported */
+	if (ecol == KF_E_FAST_DATASET || ecol == KF_E_MPLS_LABELED)
 		return typid == BOOLOID || typid == INT4OID || typid == INT8OID;
 	switch (desc->kind)
 	{

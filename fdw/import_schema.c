@@ -85,6 +85,12 @@ static const KfImportColumn dialect_columns[] = {
 	{"i_fast_dataset", "boolean"},
 	{"i_input_interface_description", "text"},
 	{"i_output_interface_description", "text"},
+	/* ours, not Kentik's: the flow's own times and its top MPLS label (docs/format.md 4.6) */
+	{"i_flow_end_ms", "bigint"},
+	{"i_flow_duration_ms", "bigint"},
+	{"i_mpls_label", "integer"},
+	{"i_mpls_exp", "integer"},
+	{"i_mpls_labeled", "boolean"},
 };
 
 #define KF_ALL_DEVICES_TABLE "all_devices"

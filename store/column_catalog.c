@@ -31,6 +31,11 @@ static const kf_column_desc column_table[KF_NUM_COLUMNS] = {
 	{KF_COL_DST_FLOW_TAGS, "dst_flow_tags", KF_KIND_DICT},
 	{KF_COL_INPUT_INTERFACE_DESCRIPTION, "input_interface_description", KF_KIND_DICT},
 	{KF_COL_OUTPUT_INTERFACE_DESCRIPTION, "output_interface_description", KF_KIND_DICT},
+	{KF_COL_FLOW_END_MS, "flow_end_ms", KF_KIND_INT},
+	{KF_COL_FLOW_DURATION_MS, "flow_duration_ms", KF_KIND_INT},
+	{KF_COL_MPLS_LABEL, "mpls_label", KF_KIND_INT},
+	{KF_COL_MPLS_EXP, "mpls_exp", KF_KIND_INT},
+	{KF_COL_MPLS_LABELED, "mpls_labeled", KF_KIND_INT},
 };
 
 /* Returns the description of id, or NULL for an id this build does not know. */

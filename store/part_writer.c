@@ -148,6 +148,11 @@ store_ints(kf_writer *w, const kf_flow *f)
 	w->ints[KF_COL_VLAN_IN][r] = f->vlan_in;
 	w->ints[KF_COL_VLAN_OUT][r] = f->vlan_out;
 	w->ints[KF_COL_SAMPLE_RATE][r] = f->sample_rate;
+	w->ints[KF_COL_FLOW_END_MS][r] = f->flow_end_ms;
+	w->ints[KF_COL_FLOW_DURATION_MS][r] = f->flow_duration_ms;
+	w->ints[KF_COL_MPLS_LABEL][r] = f->mpls_label;
+	w->ints[KF_COL_MPLS_EXP][r] = f->mpls_exp;
+	w->ints[KF_COL_MPLS_LABELED][r] = f->mpls_labeled;
 	w->addrs[KF_COL_SRC_ADDR][r] = f->src_addr;
 	w->addrs[KF_COL_DST_ADDR][r] = f->dst_addr;
 	w->addrs[KF_COL_NEXT_HOP][r] = f->next_hop;

@@ -125,6 +125,12 @@ typedef enum kf_column_id
 	KF_COL_DST_FLOW_TAGS,		/* DICT */
 	KF_COL_INPUT_INTERFACE_DESCRIPTION, /* DICT: the input interface's description, "" when unknown */
 	KF_COL_OUTPUT_INTERFACE_DESCRIPTION,	/* DICT: the output interface's description */
+	KF_COL_FLOW_END_MS,			/* INT: when the flow's last packet was seen, epoch ms; 0 = absent */
+	KF_COL_FLOW_DURATION_MS,	/* INT: last minus first packet, ms; 0 also when flow_end_ms is absent */
+	KF_COL_MPLS_LABEL,			/* INT: the top MPLS label (20 bits); 0 when none, see mpls_labeled */
+	KF_COL_MPLS_EXP,			/* INT: the top label's EXP (traffic class) bits 0..7; 0 when none */
+	KF_COL_MPLS_LABELED,		/* INT: 1 when the flow carried an MPLS label (label 0 is IPv4 explicit
+								 * null, a real label), 0 otherwise and in parts older than the column */
 	KF_NUM_COLUMNS
 } kf_column_id;
 
@@ -170,6 +176,15 @@ typedef struct kf_flow
 	 * NULL is stored as "". */
 	const char *input_interface_description;
 	const char *output_interface_description;
+	/* The flow's own end (not the export time), epoch milliseconds, and its duration: it started at
+	 * flow_end_ms - flow_duration_ms.  flow_end_ms 0 = absent (not exported, or implausible:
+	 * docs/format.md), and then flow_duration_ms is 0 too.  End + duration is the cheapest
+	 * encoding measured (docs/format.md). */
+	int64_t		flow_end_ms;
+	int64_t		flow_duration_ms;
+	uint32_t	mpls_label;		/* top label number, when mpls_labeled */
+	uint32_t	mpls_exp;		/* its EXP bits, when mpls_labeled */
+	bool		mpls_labeled;
 } kf_flow;
 
 /* ------------------------------------------------------------------ devices registry */

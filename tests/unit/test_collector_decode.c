@@ -44,6 +44,9 @@ test_v5_juniper(void)
 	CHECK_INT_EQ("v5 src as", f->src_as, 64497);
 	CHECK_INT_EQ("v5 dst as", f->dst_as, 64496);
 	CHECK_INT_EQ("v5 header sample rate", f->sample_rate, 1000);
+	/* tshark: SysUptime 190649.064 s, StartTime = EndTime 190632.000 s: 17.064 s before export */
+	CHECK_INT_EQ("v5 flow end", f->flow_end_ms, INT64_C(1469109154936));
+	CHECK_INT_EQ("v5 flow duration", f->flow_duration_ms, 0);
 	/* tshark "pdu 2/29": Octets 48, TCP Flags 0xc2, IP ToS 0x02, SrcPort 6525 */
 	f = &flows.flows[1];
 	CHECK_INT_EQ("v5 pdu2 octets", f->in_bytes, 48);
@@ -78,6 +81,10 @@ test_v9_asr1001(void)
 	CHECK_INT_EQ("v9 output", f->output_port, 16);
 	CHECK_INT_EQ("v9 octets", f->in_bytes, 965);
 	CHECK_INT_EQ("v9 packets", f->in_pkts, 7);
+	/* tshark: StartTime Oct  9, 2017 20:22:20.637, EndTime 20:22:20.731 UTC */
+	CHECK_INT_EQ("v9 flow end", f->flow_end_ms, INT64_C(1507580540731));
+	CHECK_INT_EQ("v9 flow duration", f->flow_duration_ms, 94);
+	CHECK("v9 no MPLS label in this template", !f->mpls_labeled);
 	kf_exporter_stats t = kf_flow_decoder_totals(d);
 
 	CHECK_INT_EQ("v9 asr1001 templates", t.counts.templates, 1);

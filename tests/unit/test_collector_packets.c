@@ -2,8 +2,10 @@
  * test_collector_packets.c -- decoder behaviour on packets built byte by byte, for cases the real
  * captures do not isolate: data before its template, two exporters sharing a template id,
  * sampling from options data / the record / the v5 header, ICMP type and code, enterprise
- * elements, template withdrawal, malformed sets, the link layers of the pcap reader, and
- * exporters whose clocks are off.
+ * elements, template withdrawal, malformed sets, the link layers of the pcap reader,
+ * exporters whose clocks are off, and flow start/end times in every representation (v5 First/Last,
+ * v9 FIRST/LAST_SWITCHED across a sysUptime wrap, IPFIX absolute, delta, NTP, duration and
+ * sysUptime with systemInitTimeMilliseconds from options data) and the top MPLS label.
  */
 #include "tests/unit/unit.h"
 #include "tests/unit/collector_test_util.h"
@@ -406,6 +408,282 @@ test_clock_skew(void)
 	kf_flow_decoder_free(d);
 }
 
+/* NetFlow v5 header for count records: sysUptime, unix_secs, unix_nsecs, sampling 0. */
+static void
+v5_header(test_buf *t, uint16_t count, uint32_t sys_uptime, uint32_t unix_secs, uint32_t unix_nsecs)
+{
+	t->len = 0;
+	put16(t, 5);
+	put16(t, count);
+	put32(t, sys_uptime);
+	put32(t, unix_secs);
+	put32(t, unix_nsecs);
+	put32(t, 1);				/* flow_sequence */
+	put8(t, 0);
+	put8(t, 0);
+	put16(t, 0);
+}
+
+/* One 48-byte v5 record with First and Last (sysUptime ms); other fields fixed. */
+static void
+v5_record(test_buf *t, uint32_t first, uint32_t last)
+{
+	put32(t, 0x0a000001);
+	put32(t, 0x0a000002);
+	put32(t, 0);
+	put16(t, 1); put16(t, 2);
+	put32(t, 3);				/* dPkts */
+	put32(t, 300);				/* dOctets */
+	put32(t, first);
+	put32(t, last);
+	put16(t, 1234); put16(t, 80);
+	put8(t, 0); put8(t, 0x18); put8(t, 6); put8(t, 0);
+	put16(t, 0); put16(t, 0);
+	put8(t, 24); put8(t, 24);
+	put16(t, 0);
+}
+
+static void
+test_v5_flow_times(void)
+{
+	kf_flow_decoder *d = new_decoder();
+	test_buf	t;
+
+	/* export time 1700000000.250 s at sysUptime 3600000 ms */
+	v5_header(&t, 2, 3600000, 1700000000, 250000000);
+	v5_record(&t, 3590000, 3598000);
+	v5_record(&t, 3599000, 3598000);	/* First after Last */
+	kf_flow_decoder_packet(d, test_parse_addr("192.0.2.5"), t.b, t.len, 0);
+	CHECK_INT_EQ("v5 times: two flows", flows.count, 2);
+	CHECK_INT_EQ("v5 times: end = export ms - (sysUptime - Last)", flows.flows[0].flow_end_ms, INT64_C(1699999998250));
+	CHECK_INT_EQ("v5 times: duration = Last - First", flows.flows[0].flow_duration_ms, 8000);
+	CHECK_INT_EQ("v5 times: ctimestamp stays the export second", flows.flows[0].ctimestamp, 1700000000);
+	CHECK("v5 times: First after Last is absent, the flow kept",
+		  flows.flows[1].flow_end_ms == 0 && flows.flows[1].flow_duration_ms == 0 && flows.flows[1].in_bytes == 300);
+	kf_flow_decoder_free(d);
+}
+
+/* NetFlow v9 header with a chosen sysUptime. */
+static void
+v9_header_uptime(test_buf *t, uint32_t sys_uptime, uint32_t unix_secs)
+{
+	t->len = 0;
+	put16(t, 9);
+	put16(t, 1);
+	put32(t, sys_uptime);
+	put32(t, unix_secs);
+	put32(t, 1);
+	put32(t, 0);
+}
+
+#define MPLS_ENTRY(label, exp, bos) (((uint32_t) (label) << 4) | ((uint32_t) (exp) << 1) | (bos))
+
+/* Template 310: src (8), dst (12), FIRST_SWITCHED (22), LAST_SWITCHED (21), MPLS_LABEL_1 (70, 3). */
+static void
+v9_template_310(test_buf *t)
+{
+	size_t		start = t->len;
+
+	put16(t, 0); put16(t, 0);
+	put16(t, 310); put16(t, 5);
+	put16(t, 8); put16(t, 4);
+	put16(t, 12); put16(t, 4);
+	put16(t, 22); put16(t, 4);
+	put16(t, 21); put16(t, 4);
+	put16(t, 70); put16(t, 3);
+	patch16(t, start + 2, t->len - start);
+}
+
+/* A data flowset 310 of n records {first, last, mpls entry}. */
+static void
+v9_data_310(test_buf *t, const uint32_t (*records)[3], size_t n)
+{
+	size_t		start = t->len;
+
+	put16(t, 310); put16(t, 0);
+	for (size_t i = 0; i < n; i++)
+	{
+		put32(t, 0x0a000001);
+		put32(t, 0x0a000002);
+		put32(t, records[i][0]);
+		put32(t, records[i][1]);
+		put_be(t, records[i][2], 3);
+	}
+	while ((t->len - start) % 4)
+		put8(t, 0);
+	patch16(t, start + 2, t->len - start);
+}
+
+static void
+test_v9_flow_times_and_mpls(void)
+{
+	kf_flow_decoder *d = new_decoder();
+	kf_addr		exporter = test_parse_addr("192.0.2.9");
+	test_buf	t;
+	const uint32_t before_wrap[][3] = {{4990000, 4999500, MPLS_ENTRY(16010, 5, 1)}};
+	const uint32_t after_wrap[][3] = {
+		{0xfffff000, 500, MPLS_ENTRY(0, 0, 1)}, /* FIRST before the wrap, LAST after it */
+		{900, 1400, 0},			/* LAST 400 ms above the header's sysUptime */
+		{900, 100000, 0},		/* LAST 99 s above it: implausible */
+		{900, 800, MPLS_ENTRY(1048575, 7, 0)},	/* FIRST after LAST */
+	};
+
+	v9_header_uptime(&t, 5000000, 1700000000);
+	v9_template_310(&t);
+	v9_data_310(&t, before_wrap, 1);
+	kf_flow_decoder_packet(d, exporter, t.b, t.len, 0);
+	v9_header_uptime(&t, 1000, 1700000000);
+	v9_data_310(&t, after_wrap, 4);
+	kf_flow_decoder_packet(d, exporter, t.b, t.len, 0);
+	CHECK_INT_EQ("v9 times: five flows", flows.count, 5);
+	const kf_flow *f = flows.flows;
+
+	CHECK_INT_EQ("v9 times: end", f[0].flow_end_ms, INT64_C(1699999999500));
+	CHECK_INT_EQ("v9 times: duration", f[0].flow_duration_ms, 9500);
+	CHECK("v9 mpls: label 16010 exp 5", f[0].mpls_labeled && f[0].mpls_label == 16010 && f[0].mpls_exp == 5);
+	CHECK_INT_EQ("v9 wrap: end 500 ms before export", f[1].flow_end_ms, INT64_C(1699999999500));
+	CHECK_INT_EQ("v9 wrap: FIRST 4096 ms before the wrap, 5096 ms before export", f[1].flow_duration_ms, 4596);
+	CHECK("v9 mpls: label 0 (explicit null) is a label", f[1].mpls_labeled && f[1].mpls_label == 0);
+	CHECK_INT_EQ("v9 LAST slightly ahead of sysUptime: within the slack", f[2].flow_end_ms, INT64_C(1700000000400));
+	CHECK_INT_EQ("v9 LAST slightly ahead: duration", f[2].flow_duration_ms, 500);
+	CHECK("v9 mpls: an all-zero entry is no label", !f[2].mpls_labeled && f[2].mpls_label == 0);
+	CHECK("v9 LAST far ahead: absent", f[3].flow_end_ms == 0 && f[3].flow_duration_ms == 0);
+	CHECK("v9 FIRST after LAST: absent", f[4].flow_end_ms == 0 && f[4].flow_duration_ms == 0);
+	CHECK("v9 mpls: top label of the 20 bits", f[4].mpls_labeled && f[4].mpls_label == 1048575 && f[4].mpls_exp == 7);
+	kf_flow_decoder_free(d);
+}
+
+/* An IPFIX template set of one template: id, then (element, length) pairs. */
+static void
+ipfix_template(test_buf *t, uint16_t id, const uint16_t (*fields)[2], uint16_t n)
+{
+	size_t		set = t->len;
+
+	put16(t, 2); put16(t, 0);
+	put16(t, id); put16(t, n);
+	for (uint16_t i = 0; i < n; i++)
+	{
+		put16(t, fields[i][0]);
+		put16(t, fields[i][1]);
+	}
+	patch16(t, set + 2, t->len - set);
+}
+
+/* Starts a data set; ipfix_set_end patches its length. */
+static size_t
+ipfix_set_begin(test_buf *t, uint16_t id)
+{
+	size_t		set = t->len;
+
+	put16(t, id); put16(t, 0);
+	put32(t, 0x0a000001);
+	put32(t, 0x0a000002);
+	return set;
+}
+
+static void
+ipfix_set_end(test_buf *t, size_t set)
+{
+	patch16(t, set + 2, t->len - set);
+}
+
+#define NTP_OF_UNIX(s) ((uint64_t) ((s) + UINT64_C(2208988800)) << 32)
+
+static void
+test_ipfix_flow_times(void)
+{
+	kf_flow_decoder *d = new_decoder();
+	kf_addr		exporter = test_parse_addr("198.51.100.9");
+	test_buf	t;
+	const uint16_t absolute_ms[][2] = {{8, 4}, {12, 4}, {152, 8}, {153, 8}};
+	const uint16_t deltas[][2] = {{8, 4}, {12, 4}, {158, 4}, {159, 4}};
+	const uint16_t end_seconds_duration[][2] = {{8, 4}, {12, 4}, {151, 4}, {161, 4}};
+	const uint16_t ntp[][2] = {{8, 4}, {12, 4}, {156, 8}, {157, 8}};
+	const uint16_t uptime[][2] = {{8, 4}, {12, 4}, {22, 4}, {21, 4}};
+	size_t		set;
+
+	ipfix_header(&t, 1700000000, 3);
+	ipfix_template(&t, 410, absolute_ms, 4);
+	ipfix_template(&t, 411, deltas, 4);
+	ipfix_template(&t, 412, end_seconds_duration, 4);
+	ipfix_template(&t, 413, ntp, 4);
+	ipfix_template(&t, 414, uptime, 4);
+	/* options template 415: scope observationDomainId (149), systemInitTimeMilliseconds (160) */
+	set = t.len;
+	put16(&t, 3); put16(&t, 0);
+	put16(&t, 415); put16(&t, 2); put16(&t, 1);
+	put16(&t, 149); put16(&t, 4);
+	put16(&t, 160); put16(&t, 8);
+	put16(&t, 0);
+	patch16(&t, set + 2, t.len - set);
+	set = ipfix_set_begin(&t, 410);
+	put_be(&t, UINT64_C(1699999990123), 8);
+	put_be(&t, UINT64_C(1699999999456), 8);
+	ipfix_set_end(&t, set);
+	set = ipfix_set_begin(&t, 411);
+	put32(&t, 10500000);		/* started 10.5 s before the export time */
+	put32(&t, 250000);			/* ended 0.25 s before it */
+	ipfix_set_end(&t, set);
+	set = ipfix_set_begin(&t, 412);
+	put32(&t, 1699999999);
+	put32(&t, 1234);
+	ipfix_set_end(&t, set);
+	set = ipfix_set_begin(&t, 413);
+	put_be(&t, NTP_OF_UNIX(1699999990) | 0x80000000u, 8);	/* .5 s */
+	put_be(&t, NTP_OF_UNIX(1699999995), 8);
+	ipfix_set_end(&t, set);
+	set = ipfix_set_begin(&t, 414);	/* before any system init time: unusable */
+	put32(&t, 5000);
+	put32(&t, 9000);
+	ipfix_set_end(&t, set);
+	set = t.len;
+	put16(&t, 415); put16(&t, 0);
+	put32(&t, 3);
+	put_be(&t, UINT64_C(1699990000000), 8);
+	ipfix_set_end(&t, set);
+	set = ipfix_set_begin(&t, 414);
+	put32(&t, 5000);
+	put32(&t, 9000);
+	ipfix_set_end(&t, set);
+	/* the plausibility limits: a day long exactly, one ms longer, ending 1 s and 1.001 s after export */
+	const int64_t limits[][2] = {
+		{INT64_C(1699999999000) - 86400000, INT64_C(1699999999000)},
+		{INT64_C(1699999999000) - 86400001, INT64_C(1699999999000)},
+		{INT64_C(1699999999000), INT64_C(1700000001000)},
+		{INT64_C(1699999999000), INT64_C(1700000001001)},
+	};
+
+	for (size_t i = 0; i < 4; i++)
+	{
+		set = ipfix_set_begin(&t, 410);
+		put_be(&t, (uint64_t) limits[i][0], 8);
+		put_be(&t, (uint64_t) limits[i][1], 8);
+		ipfix_set_end(&t, set);
+	}
+	ipfix_finish(&t);
+	kf_flow_decoder_packet(d, exporter, t.b, t.len, 0);
+
+	CHECK_INT_EQ("ipfix times: ten flows", flows.count, 10);
+	const kf_flow *f = flows.flows;
+
+	CHECK_INT_EQ("ipfix 152/153: end", f[0].flow_end_ms, INT64_C(1699999999456));
+	CHECK_INT_EQ("ipfix 152/153: duration", f[0].flow_duration_ms, 9333);
+	CHECK_INT_EQ("ipfix 158/159: end", f[1].flow_end_ms, INT64_C(1699999999750));
+	CHECK_INT_EQ("ipfix 158/159: duration", f[1].flow_duration_ms, 10250);
+	CHECK_INT_EQ("ipfix 151 + 161: end", f[2].flow_end_ms, INT64_C(1699999999000));
+	CHECK_INT_EQ("ipfix 151 + 161: duration", f[2].flow_duration_ms, 1234);
+	CHECK_INT_EQ("ipfix 156/157 NTP: end", f[3].flow_end_ms, INT64_C(1699999995000));
+	CHECK_INT_EQ("ipfix 156/157 NTP: duration", f[3].flow_duration_ms, 4500);
+	CHECK("ipfix 22/21 without system init time: absent", f[4].flow_end_ms == 0 && f[4].flow_duration_ms == 0);
+	CHECK_INT_EQ("ipfix 22/21 after 160: end = init + LAST", f[5].flow_end_ms, INT64_C(1699990009000));
+	CHECK_INT_EQ("ipfix 22/21 after 160: duration", f[5].flow_duration_ms, 4000);
+	CHECK_INT_EQ("ipfix: a flow of exactly a day is kept", f[6].flow_duration_ms, 86400000);
+	CHECK("ipfix: a flow longer than a day is absent", f[7].flow_end_ms == 0 && f[7].flow_duration_ms == 0);
+	CHECK_INT_EQ("ipfix: ending 1 s after the export time is kept", f[8].flow_end_ms, INT64_C(1700000001000));
+	CHECK("ipfix: ending later is absent", f[9].flow_end_ms == 0 && f[9].flow_duration_ms == 0);
+	kf_flow_decoder_free(d);
+}
+
 int
 main(void)
 {
@@ -418,5 +696,8 @@ main(void)
 	test_sample_scale();
 	test_link_layers();
 	test_clock_skew();
+	test_v5_flow_times();
+	test_v9_flow_times_and_mpls();
+	test_ipfix_flow_times();
 	UNIT_EXIT();
 }

@@ -193,6 +193,16 @@ make_row(uint32_t device, int hour)
 	f->sample_rate = rates[rng() % 3];
 	f->src_flow_tags = random_tag(device);
 	f->dst_flow_tags = random_tag(device);
+	/* Flow times and MPLS derive from the values above (more rng() calls would change every
+	 * later row): every fifth row has no times, a third of the rows a label, some label 0. */
+	if (nrows % 5 != 0)
+	{
+		f->flow_end_ms = f->ctimestamp * 1000 - f->in_bytes % 30000;
+		f->flow_duration_ms = f->out_bytes * 7;
+	}
+	f->mpls_labeled = f->tos % 3 == 0;
+	f->mpls_label = f->mpls_labeled && f->tos % 9 != 0 ? (f->src_as * 13) % 1048576 : 0;
+	f->mpls_exp = f->mpls_labeled ? f->tcp_flags % 8 : 0;
 }
 
 static char data_dir[256];
@@ -326,6 +336,16 @@ ref_int(const test_row *r, kf_ecol col)
 			return f->sample_rate;
 		case KF_E_INET_FAMILY:
 			return kf_addr_is_v4(f->src_addr) ? 4 : 6;
+		case KF_E_FLOW_END_MS:
+			return f->flow_end_ms;
+		case KF_E_FLOW_DURATION_MS:
+			return f->flow_duration_ms;
+		case KF_E_MPLS_LABEL:
+			return f->mpls_label;
+		case KF_E_MPLS_EXP:
+			return f->mpls_exp;
+		case KF_E_MPLS_LABELED:
+			return f->mpls_labeled;
 		case KF_E_DURATION:
 		case KF_E_FAST_DATASET:
 			return 0;			/* the specs here leave duration_seconds 0 and read Full */
@@ -829,6 +849,8 @@ test_int_operators(void)
 		{KF_E_START_TIME, HOUR0 + 3600}, {KF_E_START_TIME, HOUR0 + 3630}, {KF_E_BOTH_BYTES, 50000},
 		{KF_E_BOTH_PKTS, 40000}, {KF_E_DEVICE_ID, 2}, {KF_E_SAMPLE_RATE, 10}, {KF_E_TOS, -1},
 		{KF_E_DST_AS, INT64_MAX}, {KF_E_IN_BYTES, INT64_MIN},
+		{KF_E_FLOW_END_MS, 0}, {KF_E_FLOW_END_MS, (HOUR0 + 1800) * 1000}, {KF_E_FLOW_DURATION_MS, 7000},
+		{KF_E_MPLS_LABEL, 0}, {KF_E_MPLS_LABEL, 100000}, {KF_E_MPLS_EXP, 3}, {KF_E_MPLS_LABELED, 1},
 	};
 	char		name[128];
 

@@ -102,6 +102,11 @@ set_int_field(kf_flow *f, kf_column_id col, int64_t v)
 		case KF_COL_VLAN_IN: f->vlan_in = (uint32_t) v; break;
 		case KF_COL_VLAN_OUT: f->vlan_out = (uint32_t) v; break;
 		case KF_COL_SAMPLE_RATE: f->sample_rate = (uint32_t) v; break;
+		case KF_COL_FLOW_END_MS: f->flow_end_ms = v; break;
+		case KF_COL_FLOW_DURATION_MS: f->flow_duration_ms = v; break;
+		case KF_COL_MPLS_LABEL: f->mpls_label = (uint32_t) v; break;
+		case KF_COL_MPLS_EXP: f->mpls_exp = (uint32_t) v; break;
+		case KF_COL_MPLS_LABELED: f->mpls_labeled = v != 0; break;
 		default: break;
 	}
 }
@@ -199,6 +204,8 @@ row_matches(const row *r, const kf_flow *f)
 		g->out_pkts == f->out_pkts && g->input_port == f->input_port && g->output_port == f->output_port &&
 		g->src_as == f->src_as && g->dst_as == f->dst_as && g->vlan_in == f->vlan_in &&
 		g->vlan_out == f->vlan_out && g->sample_rate == f->sample_rate &&
+		g->flow_end_ms == f->flow_end_ms && g->flow_duration_ms == f->flow_duration_ms &&
+		g->mpls_label == f->mpls_label && g->mpls_exp == f->mpls_exp && g->mpls_labeled == f->mpls_labeled &&
 		strcmp(r->src_tags, f->src_flow_tags ? f->src_flow_tags : "") == 0 &&
 		strcmp(r->dst_tags, f->dst_flow_tags ? f->dst_flow_tags : "") == 0 &&
 		strcmp(r->input_description, f->input_interface_description ? f->input_interface_description : "") == 0 &&
@@ -244,6 +251,12 @@ tricky_flow(size_t i, int64_t ts)
 	f.dst_flow_tags = distinct_tags[i % 5000];
 	f.input_interface_description = i % 3 == 0 ? NULL : i % 3 == 1 ? "uplink-to-core" : "Transit: NTT 10G";
 	f.output_interface_description = i % 4 == 0 ? "" : distinct_tags[(i * 7) % 5000];
+	/* flow times absent on every sixth flow; label 0 (explicit null) and no label both occur */
+	f.flow_end_ms = i % 6 == 0 ? 0 : ts * 1000 - (int64_t) (i % 30000);
+	f.flow_duration_ms = i % 6 == 0 ? 0 : (int64_t) (i % 86400001);
+	f.mpls_labeled = i % 4 != 3;
+	f.mpls_label = f.mpls_labeled ? (uint32_t) (i % 3 ? i % 1048576 : 0) : 0;
+	f.mpls_exp = f.mpls_labeled ? (uint32_t) (i % 8) : 0;
 	return f;
 }
 
@@ -997,6 +1010,8 @@ test_missing_columns_read_as_default(void)
 	kf_put_u16(footer + 4 + KF_COL_NEXT_HOP * KF_FOOTER_COLUMN_ENTRY, 902);
 	kf_put_u16(footer + 4 + KF_COL_INPUT_INTERFACE_DESCRIPTION * KF_FOOTER_COLUMN_ENTRY, 904);
 	kf_put_u16(footer + 4 + KF_COL_OUTPUT_INTERFACE_DESCRIPTION * KF_FOOTER_COLUMN_ENTRY, 905);
+	kf_put_u16(footer + 4 + KF_COL_FLOW_END_MS * KF_FOOTER_COLUMN_ENTRY, 906);
+	kf_put_u16(footer + 4 + KF_COL_MPLS_LABELED * KF_FOOTER_COLUMN_ENTRY, 907);
 	kf_put_u32(footer + flen - 4, kf_crc32c(footer, flen - 4));
 	CHECK("missing col: write footer", pwrite(fd, footer, flen, (off_t) foff) == (ssize_t) flen);
 	close(fd);
@@ -1024,6 +1039,10 @@ test_missing_columns_read_as_default(void)
 		  dict.count == 1 && strcmp(dict.strings[codes[0]], "") == 0 && strcmp(dict.strings[codes[19]], "") == 0 &&
 		  kf_part_read_dict(r, 0, KF_COL_OUTPUT_INTERFACE_DESCRIPTION, codes, &dict, &err) == 0 &&
 		  dict.count == 1 && strcmp(dict.strings[codes[7]], "") == 0);
+	CHECK("missing col: a part without flow times reads flow_end_ms 0 (absent)",
+		  kf_part_read_int(r, 0, KF_COL_FLOW_END_MS, ints, &err) == 0 && ints[1] == 0 && ints[19] == 0);
+	CHECK("missing col: a part without MPLS reads mpls_labeled 0 (no label)",
+		  kf_part_read_int(r, 0, KF_COL_MPLS_LABELED, ints, &err) == 0 && ints[1] == 0 && ints[18] == 0);
 	CHECK("missing col: present columns unaffected", kf_part_read_int(r, 0, KF_COL_L4_DST_PORT, ints, &err) == 0 &&
 		  ints[0] == 25 && ints[1] == 443);
 	uint8_t		match[20];
